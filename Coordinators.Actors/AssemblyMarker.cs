@@ -1,0 +1,3 @@
+namespace Coordinators.Actors;
+/// <summary>Marker for the library assembly.</summary>
+public static class AssemblyMarker { }
