@@ -52,6 +52,6 @@ case "$verb" in
   build) setup; build ;;
   test)  setup; build; run_tests "$@" ;;
   demo)  setup; build; host demo "$@" ;;
-  bench) setup; build; host bench "$@" ;;
+  bench) setup; build; dotnet "Coordinators.Benchmarks/bin/$CONFIG/net10.0/Coordinators.Benchmarks.dll" "${@:-all}" ;;
   *) echo "unknown verb '$verb': use setup | build | test | demo | bench" >&2; exit 2 ;;
 esac
