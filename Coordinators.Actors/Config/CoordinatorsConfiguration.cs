@@ -79,10 +79,11 @@ public sealed class CoordinatorsConfiguration
                 ? "\"******\""
                 : CoordinatorsOptionsReader.Format(value);
             var fullKey = $"{CoordinatorsOptions.SectionName}:{key}";
+            // A list has no value of its own (its first element tells where it was written); a null is a default.
             var originKey = Configuration[fullKey] is not null
                 ? fullKey
-                : Configuration.GetSection(fullKey).AsEnumerable().FirstOrDefault(kv => kv.Value is not null).Key ?? fullKey;
-            lines.Add((fullKey.Replace(':', '.'), text, DescribeOrigin(originKey)));
+                : Configuration.GetSection(fullKey).AsEnumerable().FirstOrDefault(kv => kv.Value is not null).Key;
+            lines.Add((fullKey.Replace(':', '.'), text, originKey is null ? "default" : DescribeOrigin(originKey)));
         }
 
         return lines;

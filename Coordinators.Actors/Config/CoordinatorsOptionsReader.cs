@@ -167,12 +167,10 @@ internal sealed class CoordinatorsOptionsReader
     {
         var fullKey = Prefix + key;
         var raw = _configuration[fullKey];
-        var value = raw is not null
-            ? (CoordinatorsOptionKeys.IsSecret(key) ? "******" : Format(raw))
-            : shownValue ?? "(not set)";
-        if (CoordinatorsOptionKeys.IsSecret(key) && shownValue is not null)
+        var value = raw is not null ? Format(raw) : shownValue ?? "(not set)";
+        if (CoordinatorsOptionKeys.IsSecret(key) && !string.IsNullOrEmpty(raw))
         {
-            value = "******";
+            value = "\"******\"";
         }
 
         // A list has no value of its own; its first element tells where it was written.

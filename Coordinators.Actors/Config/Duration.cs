@@ -83,6 +83,6 @@ public static class Duration
             }
         }
 
-        return string.Create(CultureInfo.InvariantCulture, $"{ms}ms");
+        return string.Create(CultureInfo.InvariantCulture, $"{ms:0.###}ms");
     }
 }

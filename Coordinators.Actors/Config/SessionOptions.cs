@@ -12,10 +12,10 @@ public sealed record SessionOptions
     /// <summary>Lease TTL (<c>session.ttl</c>); at least 2 s, etcd's floor, and whole seconds. A crashed process is noticed within about one TTL.</summary>
     public TimeSpan Ttl { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>How often the lease is renewed (<c>session.keep-alive-interval</c>); default TTL/3, must stay below TTL/2.</summary>
+    /// <summary>How often the lease is renewed (<c>session.keep-alive-interval</c>); default TTL/3 in whole milliseconds, must stay below TTL/2.</summary>
     public TimeSpan KeepAliveInterval
     {
-        get => _keepAliveInterval ?? Ttl / 3;
+        get => _keepAliveInterval ?? TimeSpan.FromMilliseconds(Math.Floor(Ttl.TotalMilliseconds / 3));
         init => _keepAliveInterval = value;
     }
 
