@@ -63,10 +63,11 @@ internal static class CoordinatorsOptionsValidator
 
         if (s.KeepAliveInterval <= TimeSpan.Zero || s.KeepAliveInterval >= s.Ttl / 2)
         {
+            // The lease-guard bound depends on the keep-alive interval, so it is only checked once that is valid.
             Fail("session:keep-alive-interval", $"must be above 0 and below half the session TTL ({Duration.Format(s.Ttl / 2)}), so one lost renewal does not expire the lease");
         }
 
-        if (s.LeaseGuardMargin <= TimeSpan.Zero || s.LeaseGuardMargin >= s.Ttl - s.KeepAliveInterval)
+        else if (s.LeaseGuardMargin <= TimeSpan.Zero || s.LeaseGuardMargin >= s.Ttl - s.KeepAliveInterval)
         {
             Fail("session:lease-guard-margin", $"must be above 0 and below the TTL minus the keep-alive interval ({Duration.Format(s.Ttl - s.KeepAliveInterval)}), or a healthy primary would stop serving between renewals");
         }
