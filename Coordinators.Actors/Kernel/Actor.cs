@@ -98,12 +98,12 @@ public abstract class Actor
     protected void UnstashAll() => _cell.UnstashAll();
 
     /// <summary>Called after the instance is created and before its first message. An exception here stops the actor.</summary>
-    protected internal virtual void PreStart()
+    protected virtual void PreStart()
     {
     }
 
     /// <summary>Called once after the actor stopped processing messages; its children have stopped already.</summary>
-    protected internal virtual void PostStop()
+    protected virtual void PostStop()
     {
     }
 
@@ -112,7 +112,7 @@ public abstract class Actor
     /// </summary>
     /// <param name="reason">The exception that caused the restart.</param>
     /// <param name="message">The message being handled when it failed, or null.</param>
-    protected internal virtual void PreRestart(Exception reason, object? message)
+    protected virtual void PreRestart(Exception reason, object? message)
     {
         foreach (var child in Context.Children)
         {
@@ -122,18 +122,31 @@ public abstract class Actor
     }
 
     /// <summary>Called on the fresh instance after a restart. The default calls <see cref="PreStart"/>; an exception here stops the actor.</summary>
-    protected internal virtual void PostRestart(Exception reason) => PreStart();
+    protected virtual void PostRestart(Exception reason) => PreStart();
 
     /// <summary>Called for a message no handler matched. The default publishes an <see cref="UnhandledMessage"/> and logs it at debug.</summary>
-    protected internal virtual void Unhandled(object message) => _cell.PublishUnhandled(message);
+    protected virtual void Unhandled(object message) => _cell.PublishUnhandled(message);
 
     /// <summary>
     /// The strategy this actor applies to its children's failures, read once per instance. The default is the one in
     /// <see cref="Props.WithSupervisorStrategy"/>, else <see cref="Kernel.SupervisorStrategy.Default"/>.
     /// </summary>
-    protected internal virtual SupervisorStrategy SupervisorStrategy() => Kernel.SupervisorStrategy.Default;
+    protected virtual SupervisorStrategy SupervisorStrategy() => Kernel.SupervisorStrategy.Default;
 
     internal void EndConstruction() => _configuring = null;
+
+    // The hooks are protected so user overrides stay 'protected override' even in friend assemblies; the cell calls these.
+    internal void InvokePreStart() => PreStart();
+
+    internal void InvokePostStop() => PostStop();
+
+    internal void InvokePreRestart(Exception reason, object? message) => PreRestart(reason, message);
+
+    internal void InvokePostRestart(Exception reason) => PostRestart(reason);
+
+    internal void InvokeUnhandled(object message) => Unhandled(message);
+
+    internal SupervisorStrategy InvokeSupervisorStrategy() => SupervisorStrategy();
 
     private Behavior Configuring() =>
         _configuring ?? throw new InvalidOperationException("Receive* may be called only in the constructor or inside Become/BecomeStacked");

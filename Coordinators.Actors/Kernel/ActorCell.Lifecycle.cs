@@ -14,7 +14,7 @@ internal sealed partial class ActorCell
         }
         try
         {
-            _actor!.PreStart();
+            _actor!.InvokePreStart();
         }
         catch (Exception ex)
         {
@@ -38,7 +38,7 @@ internal sealed partial class ActorCell
             }
             actor.EndConstruction();
             _actor = actor;
-            _childStrategy = _props.SupervisorStrategy ?? actor.SupervisorStrategy();
+            _childStrategy = _props.SupervisorStrategy ?? actor.InvokeSupervisorStrategy();
             return true;
         }
         catch (Exception ex)
@@ -135,11 +135,11 @@ internal sealed partial class ActorCell
         Timers.CancelAll();
         try
         {
-            old.PreRestart(cause, message);
+            old.InvokePreRestart(cause, message);
         }
         catch (Exception ex)
         {
-            KernelLog.HookFailed(_system.Logger, ex, Path, nameof(Actor.PreRestart));
+            KernelLog.HookFailed(_system.Logger, ex, Path, "PreRestart");
         }
         _actor = null;
         // Stashed messages survive a restart: they go back in front of the mailbox for the fresh instance.
@@ -150,7 +150,7 @@ internal sealed partial class ActorCell
         }
         try
         {
-            _actor!.PostRestart(cause);
+            _actor!.InvokePostRestart(cause);
         }
         catch (Exception ex)
         {
@@ -233,11 +233,11 @@ internal sealed partial class ActorCell
         {
             try
             {
-                actor.PostStop();
+                actor.InvokePostStop();
             }
             catch (Exception ex)
             {
-                KernelLog.HookFailed(_system.Logger, ex, Path, nameof(Actor.PostStop));
+                KernelLog.HookFailed(_system.Logger, ex, Path, "PostStop");
             }
         }
         _actor = null;

@@ -263,7 +263,7 @@ internal sealed partial class ActorCell : IThreadPoolWorkItem
         {
             if (!actor.CurrentBehavior.TryInvoke(message, out var pending))
             {
-                actor.Unhandled(message);
+                actor.InvokeUnhandled(message);
             }
             else if (pending is not null)
             {
