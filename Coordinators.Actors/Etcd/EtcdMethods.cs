@@ -19,5 +19,6 @@ public static class EtcdMethods
     public static readonly Method<LeaseLeasesRequest, LeaseLeasesResponse> LeaseLeases = new("etcdserverpb.Lease", "LeaseLeases", MethodType.Unary, LeaseLeasesRequest.Parser, LeaseLeasesResponse.Parser);
     public static readonly Method<MemberListRequest, MemberListResponse> MemberList = new("etcdserverpb.Cluster", "MemberList", MethodType.Unary, MemberListRequest.Parser, MemberListResponse.Parser);
     public static readonly Method<StatusRequest, StatusResponse> Status = new("etcdserverpb.Maintenance", "Status", MethodType.Unary, StatusRequest.Parser, StatusResponse.Parser);
+    public static readonly Method<SnapshotRequest, SnapshotResponse> Snapshot = new("etcdserverpb.Maintenance", "Snapshot", MethodType.ServerStreaming, SnapshotRequest.Parser, SnapshotResponse.Parser);
     public static readonly Method<AuthenticateRequest, AuthenticateResponse> Authenticate = new("etcdserverpb.Auth", "Authenticate", MethodType.Unary, AuthenticateRequest.Parser, AuthenticateResponse.Parser);
 }
