@@ -53,6 +53,7 @@ internal sealed class ServerCallHandler<TRequest, TResponse>
         response.ContentType = GrpcProtocol.ContentType;
         var context = new ServerCallContext(http, _method.FullName, _registry, _method.Type != MethodType.Unary);
         ServerStreamWriter<TResponse>? writer = null;
+        var messageWritten = false;
         try
         {
             if (context.IsDeadlineExceeded)
@@ -85,6 +86,7 @@ internal sealed class ServerCallHandler<TRequest, TResponse>
                         ArgumentNullException.ThrowIfNull(reply);
                         // Kestrel flushes the message with the trailers when the request delegate returns.
                         ServerFraming.WriteMessage(response.BodyWriter, reply, _registry.MaxSendMessageSize);
+                        messageWritten = true;
                     }
                 }
                 else
@@ -102,7 +104,7 @@ internal sealed class ServerCallHandler<TRequest, TResponse>
             {
                 GrpcServerLog.CallFailed(_registry.Logger, _method.FullName, context.Status.StatusCode, context.Status.Detail);
             }
-            ServerResponses.WriteStatus(response, context.Status, context.ResponseTrailersOrNull);
+            ServerResponses.WriteStatus(response, context.Status, context.ResponseTrailersOrNull, messageWritten);
         }
         catch (Exception e)
         {

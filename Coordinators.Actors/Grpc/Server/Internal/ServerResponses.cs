@@ -54,11 +54,12 @@ internal static class ServerResponses
     /// <summary>
     /// Ends the call with a status. Before the response started this is a trailers-only response: grpc-status in
     /// the headers and no body, so Kestrel ends the stream on the HEADERS frame (what grpc-go and grpc-js send for
-    /// errors). After it started, the status goes into the HTTP/2 trailers.
+    /// errors). After it started, or when a message was written but not flushed yet (Kestrel reports HasStarted
+    /// only after a flush), the status goes into the HTTP/2 trailers.
     /// </summary>
-    public static void WriteStatus(HttpResponse response, Status status, Metadata? trailers)
+    public static void WriteStatus(HttpResponse response, Status status, Metadata? trailers, bool messageWritten = false)
     {
-        if (!response.HasStarted)
+        if (!messageWritten && !response.HasStarted)
         {
             var headers = response.Headers;
             headers[StatusHeader] = s_codes[(int)status.StatusCode];
