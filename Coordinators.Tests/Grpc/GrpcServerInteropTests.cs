@@ -137,4 +137,24 @@ public sealed class GrpcServerInteropTests
         AssertCode(1, result);
         Assert.Equal(["SERVING", "NOT_SERVING"], Texts(result, "status"));
     }
+
+    [Fact]
+    public async Task Tls_GrpcJsWithCaFile_UnaryOk()
+    {
+        using var certificate = TestCertificates.CreateServerCertificate();
+        var caFile = Path.GetTempFileName();
+        try
+        {
+            await File.WriteAllTextAsync(caFile, certificate.ExportCertificatePem());
+            await using var server = await InteropServer.StartAsync(b => b.UseTls(certificate));
+            Assert.Equal("https", server.Server.BaseAddress.Scheme);
+            var result = await NodeInterop.RunAsync(server.Address, "unary", null, "--ca", caFile);
+            AssertCode(0, result);
+            Assert.Equal(["hello"], Texts(result, "text"));
+        }
+        finally
+        {
+            File.Delete(caFile);
+        }
+    }
 }
