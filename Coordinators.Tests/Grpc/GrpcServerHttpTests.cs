@@ -77,6 +77,7 @@ public sealed class GrpcServerHttpTests
         await using var server = await InteropServer.StartAsync();
         using var client = RawGrpc.CreateClient();
         var response = await RawGrpc.SendAsync(client, RawGrpc.Request(server.Server.BaseAddress, InteropMethods.Count.FullName, RawGrpc.Frame(new CountRequest { N = 3 })));
+        Assert.Equal("3", RawGrpc.Single(response.Headers, "x-count"));
         Assert.Equal([1, 2, 3], RawGrpc.Unframe(response.Body, CountReply.Parser).Select(r => r.Value));
         Assert.Equal("0", RawGrpc.Single(response.Trailers, "grpc-status"));
     }

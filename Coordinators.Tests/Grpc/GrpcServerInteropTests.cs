@@ -34,6 +34,7 @@ public sealed class GrpcServerInteropTests
         var result = await NodeInterop.RunAsync(server.Address, "server-stream");
         AssertCode(0, result);
         Assert.Equal(["1", "2", "3", "4", "5"], Texts(result, "value"));
+        Assert.Equal("5", result.GetProperty("metadata").GetProperty("x-count").GetString());
     }
 
     [Fact]

@@ -58,6 +58,7 @@ internal sealed class InteropServer : IAsyncDisposable
             })
             .MapGrpcServerStreaming(InteropMethods.Count, async (request, responses, context) =>
             {
+                await context.WriteResponseHeadersAsync(new Metadata { { "x-count", request.N.ToString(System.Globalization.CultureInfo.InvariantCulture) } });
                 for (var i = 1; i <= request.N; i++)
                 {
                     await responses.WriteAsync(new CountReply { Value = i });
