@@ -1,4 +1,5 @@
 using System.Globalization;
+using Coordinators.Actors.Components;
 using Coordinators.Actors.Components.Proto;
 using Coordinators.Actors.Connections.Internal;
 using Coordinators.Actors.Grpc;
@@ -16,7 +17,7 @@ public sealed class GrpcComponentClient(GrpcChannel channel, long serverId, bool
     : IComponentClient, IDisposable
 {
     // The server-id entry every call carries; read-only after construction.
-    private readonly Metadata _serverIdHeaders = new() { { ComponentCalls.ServerIdHeader, serverId.ToString(CultureInfo.InvariantCulture) } };
+    private readonly Metadata _serverIdHeaders = new() { { ComponentMethods.ServerIdHeader, serverId.ToString(CultureInfo.InvariantCulture) } };
 
     /// <summary>The ServerID this client is bound to.</summary>
     public long ServerId => serverId;
@@ -26,16 +27,16 @@ public sealed class GrpcComponentClient(GrpcChannel channel, long serverId, bool
 
     /// <inheritdoc />
     public Task<ComponentStates> GetComponentStatesAsync(GetComponentStatesRequest request, CallOptions options = default) =>
-        CallAsync(ComponentCalls.GetComponentStates, request, options);
+        CallAsync(ComponentMethods.GetComponentStates, request, options);
 
     /// <inheritdoc />
-    public Task<PingResponse> PingAsync(PingRequest request, CallOptions options = default) => CallAsync(ComponentCalls.Ping, request, options);
+    public Task<PingResponse> PingAsync(PingRequest request, CallOptions options = default) => CallAsync(ComponentMethods.Ping, request, options);
 
     /// <inheritdoc />
-    public Task<WorkResponse> WorkAsync(WorkRequest request, CallOptions options = default) => CallAsync(ComponentCalls.Work, request, options);
+    public Task<WorkResponse> WorkAsync(WorkRequest request, CallOptions options = default) => CallAsync(ComponentMethods.Work, request, options);
 
     /// <inheritdoc />
-    public Task<ProxyResponse> ProxyAsync(ProxyRequest request, CallOptions options = default) => CallAsync(ComponentCalls.Proxy, request, options);
+    public Task<ProxyResponse> ProxyAsync(ProxyRequest request, CallOptions options = default) => CallAsync(ComponentMethods.Proxy, request, options);
 
     private Task<TResponse> CallAsync<TRequest, TResponse>(Method<TRequest, TResponse> method, TRequest request, CallOptions options)
         where TRequest : Google.Protobuf.IMessage<TRequest>
@@ -63,7 +64,7 @@ public sealed class GrpcComponentClient(GrpcChannel channel, long serverId, bool
         var merged = new Metadata();
         foreach (var e in headers)
         {
-            if (e.Key == ComponentCalls.ServerIdHeader)
+            if (e.Key == ComponentMethods.ServerIdHeader)
             {
                 continue;
             }
@@ -76,7 +77,7 @@ public sealed class GrpcComponentClient(GrpcChannel channel, long serverId, bool
                 merged.Add(e.Key, e.Value!);
             }
         }
-        merged.Add(ComponentCalls.ServerIdHeader, serverId.ToString(CultureInfo.InvariantCulture));
+        merged.Add(ComponentMethods.ServerIdHeader, serverId.ToString(CultureInfo.InvariantCulture));
         return merged;
     }
 }
