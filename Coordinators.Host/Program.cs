@@ -15,6 +15,7 @@ internal static class Program
             + "and its components connected (ConnectionManager, MEP 2).");
         root.Subcommands.Add(ConfigCommand.Create());
         root.Subcommands.Add(RunCommand.Create());
+        root.Subcommands.Add(StatusCommand.Create());
         return root;
     }
 }

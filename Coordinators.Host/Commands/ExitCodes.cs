@@ -13,4 +13,7 @@ internal static class ExitCodes
 
     /// <summary>A start-up stage failed.</summary>
     public const int StartFailed = 4;
+
+    /// <summary>etcd could not be read.</summary>
+    public const int EtcdUnavailable = 5;
 }
