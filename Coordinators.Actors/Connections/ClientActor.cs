@@ -50,8 +50,15 @@ internal sealed class ClientActor : Actor
         Connecting();
     }
 
+    /// <summary>ClientActor instances started and not yet stopped in this process (benchmarks check for leaks).</summary>
+    internal static int LiveCount => Volatile.Read(ref s_live);
+
+    // Incremented in PreStart, decremented in PostStop.
+    private static int s_live;
+
     protected override void PreStart()
     {
+        Interlocked.Increment(ref s_live);
         _client = _factory.Create(_session, _lifetime.Token);
         StartRound("discovered");
         Context.Parent.Tell(new ClientStarted(), Self);
@@ -59,6 +66,7 @@ internal sealed class ClientActor : Actor
 
     protected override void PostStop()
     {
+        Interlocked.Decrement(ref s_live);
         _lifetime.Cancel();
         if (_handle is not null)
         {

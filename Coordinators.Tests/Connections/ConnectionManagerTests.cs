@@ -85,7 +85,7 @@ public sealed class ConnectionManagerTests(ConnectionsEtcdFixture etcd) : IClass
 
         // Our own watch on the key timestamps the DELETE event as etcd delivers it.
         using var watchCts = new CancellationTokenSource(Backstop);
-        var deleteSeen = WatchDeleteAsync(node.Key, watchCts.Token);
+        var deleteSeen = await DeleteWatch.StartAsync(Etcd, layout, node.Key, watchCts.Token);
         var work = cm.ForServer(41).WorkAsync(new WorkRequest { Milliseconds = 5000 });
         var failedAt = work.ContinueWith(_ => Stopwatch.GetTimestamp(), TaskScheduler.Default);
         Assert.False(work.IsCompleted);
@@ -186,18 +186,6 @@ public sealed class ConnectionManagerTests(ConnectionsEtcdFixture etcd) : IClass
         Assert.True(elapsed < TimeSpan.FromMilliseconds(5), $"fail-fast took {elapsed.TotalMilliseconds:0.000} ms");
         var role = await Assert.ThrowsAsync<RpcException>(() => cm.ForRole(Roles.QueryNode).PingAsync(new PingRequest()));
         Assert.Equal("no querynode is online", role.Status.Detail);
-    }
-
-    private async Task<long> WatchDeleteAsync(string key, CancellationToken cancellationToken)
-    {
-        await foreach (var r in Etcd.Watch(key, new WatchOptions { NoPut = true }, cancellationToken))
-        {
-            if (r.Events.Count > 0)
-            {
-                return Stopwatch.GetTimestamp();
-            }
-        }
-        throw new InvalidOperationException("watch ended");
     }
 
     /// <summary>Every change of the role's first handle, as published.</summary>

@@ -44,7 +44,7 @@ public sealed class NodeProcessTests(ConnectionsEtcdFixture etcd) : IClassFixtur
         Assert.All(lines, l => Assert.Contains(" state=Healthy rtt=", l, StringComparison.Ordinal));
 
         using var cts = new CancellationTokenSource(Backstop);
-        var deleted = WaitDeletedAsync(layout.SessionKey(Roles.QueryNode, bId), cts.Token);
+        var deleted = await DeleteWatch.StartAsync(Etcd, layout, layout.SessionKey(Roles.QueryNode, bId), cts.Token);
         var killedAt = Stopwatch.GetTimestamp();
         b.Signal(UnixSignal.SIGKILL);
         var gone = Stopwatch.GetElapsedTime(killedAt, await deleted);
@@ -67,7 +67,7 @@ public sealed class NodeProcessTests(ConnectionsEtcdFixture etcd) : IClassFixtur
         await cm.AddDependencyAsync(Roles.DataNode);
         await cm.WaitForClientsAsync(Roles.DataNode, 1).WaitAsync(Backstop);
         using var cts = new CancellationTokenSource(Backstop);
-        var deleted = WaitDeletedAsync(layout.SessionKey(Roles.DataNode, id), cts.Token);
+        var deleted = await DeleteWatch.StartAsync(Etcd, layout, layout.SessionKey(Roles.DataNode, id), cts.Token);
         var work = cm.ForServer(id).WorkAsync(new WorkRequest { Milliseconds = 5000 });
         var failedAt = work.ContinueWith(_ => Stopwatch.GetTimestamp(), TaskScheduler.Default);
         node.Signal(UnixSignal.SIGKILL);
@@ -158,17 +158,5 @@ public sealed class NodeProcessTests(ConnectionsEtcdFixture etcd) : IClassFixtur
             new CallOptions().WithTimeout(TimeSpan.FromSeconds(10)));
         Assert.Equal(new ProxyResponse { CoordinatorServerId = rootId, CoordinatorTerm = primary!.Term, NodeServerId = queryId }, reply);
         Assert.True(reply.CoordinatorTerm > 0);
-    }
-
-    private async Task<long> WaitDeletedAsync(string key, CancellationToken cancellationToken)
-    {
-        await foreach (var r in Etcd.Watch(key, new WatchOptions { NoPut = true }, cancellationToken))
-        {
-            if (r.Events.Count > 0)
-            {
-                return Stopwatch.GetTimestamp();
-            }
-        }
-        throw new InvalidOperationException("watch ended");
     }
 }
