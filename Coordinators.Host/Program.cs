@@ -17,6 +17,7 @@ internal static class Program
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(StatusCommand.Create());
         root.Subcommands.Add(ProbeCommand.Create());
+        root.Subcommands.Add(StandaloneCommand.Create());
         return root;
     }
 }

@@ -1,0 +1,161 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using Coordinators.Actors.Components;
+using Coordinators.Actors.Components.Proto;
+using Coordinators.Actors.Config;
+using Coordinators.Actors.Connections;
+using Coordinators.Actors.Connections.Nodes;
+using Coordinators.Actors.Etcd;
+using Coordinators.Actors.Grpc;
+using Coordinators.Actors.Sessions;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+
+namespace Coordinators.Host.Commands;
+
+/// <summary>
+/// <c>coordinators standalone</c>: every role in one process (MEP 2's standalone case). Each role still has its
+/// session, its gRPC server (for probes and outside callers) and, for coordinators, its election in etcd; but the
+/// roles call each other directly in-process through the same <see cref="IComponentClient"/> interface. Without a
+/// configured etcd endpoint it starts a private etcd child process (data under the working folder) and stops it on
+/// exit. Prints <c>READY</c> per role, an in-process Proxy round as <c>PROXY ...</c>, then
+/// <c>STANDALONE READY</c>; SIGTERM/SIGINT stop the nodes, then the coordinators, then etcd.
+/// </summary>
+internal static class StandaloneCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("standalone", "Run every role in one process; roles call each other in-process; etcd embedded unless configured");
+        var switches = new ConfigurationSwitches();
+        switches.AddTo(command);
+        command.SetAction((result, ct) => RunAsync(result, switches, ct));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(ParseResult result, ConfigurationSwitches switches, CancellationToken ct)
+    {
+        var output = result.InvocationConfiguration.Output;
+        if (!switches.TryLoad(result, out var configuration))
+        {
+            return ExitCodes.BadConfiguration;
+        }
+        using var loggerFactory = ConsoleLogging.Create();
+        var logger = loggerFactory.CreateLogger("Coordinators.Standalone");
+        var stop = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnSignal(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            stop.TrySetResult(ExitCodes.Ok);
+        }
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+
+        var options = configuration.Options;
+        EmbeddedEtcd? embedded = null;
+        if (!configuration.Configuration.GetSection("coordinators:etcd:endpoints").Exists())
+        {
+            embedded = await EmbeddedEtcd.StartAsync(new EmbeddedEtcdOptions { Directory = Path.Combine(Environment.CurrentDirectory, ".coordinators-etcd") }, ct).ConfigureAwait(false);
+            options = options with { Etcd = options.Etcd with { Endpoints = [embedded.Endpoint] } };
+            output.WriteLine($"EMBEDDED-ETCD endpoint={embedded.Endpoint} pid={embedded.ProcessId} dir={embedded.DataDir}");
+        }
+        // Eight servers cannot share one port: keep the configured host, let each pick a free port.
+        options = options with { Listen = ComponentHost.ParseListen(options.Listen).Host + ":0" };
+        var etcd = EtcdClientFactory.Create(options, loggerFactory);
+        var directory = new LocalComponentDirectory();
+        using var grpcFallback = new GrpcComponentClientFactory();
+        var clients = new InProcessComponentClientFactory(directory, grpcFallback);
+        var runtimes = new List<ComponentRuntime>();
+        ConnectionManager? proxyConnections = null;
+        try
+        {
+            foreach (var role in Roles.All)
+            {
+                var runtime = new ComponentRuntime(role, options, loggerFactory, etcd);
+                ConnectionManager? connections = null;
+                if (!Roles.IsCoordinator(role))
+                {
+                    connections = runtime.Host.UseConnectionManager(etcd, ConnectionManagerOptions.From(options) with { ClientFactory = clients });
+                }
+                proxyConnections ??= role == Roles.Proxy ? connections : null;
+                RegisterInProcess(directory, new HostComponentService(runtime.Host, role == Roles.Proxy ? connections : null));
+                runtimes.Add(runtime);
+            }
+            // Coordinators first so the proxy finds primaries at once; each group starts in parallel.
+            await Task.WhenAll(runtimes.Where(r => Roles.IsCoordinator(r.Role)).Select(r => r.StartAsync(ct))).ConfigureAwait(false);
+            await Task.WhenAll(runtimes.Where(r => !Roles.IsCoordinator(r.Role)).Select(r => r.StartAsync(ct))).ConfigureAwait(false);
+            foreach (var r in runtimes)
+            {
+                var s = r.Host.Snapshot;
+                output.WriteLine($"READY role={s.Role} serverId={s.ServerId} address={s.Address} state={s.State}");
+            }
+            await SelfCheckAsync(directory, runtimes, proxyConnections!, output, ct).ConfigureAwait(false);
+            output.WriteLine($"STANDALONE READY roles={runtimes.Count} etcd={string.Join(',', options.Etcd.Endpoints)}");
+            return await (await Task.WhenAny(stop.Task, Task.Delay(Timeout.Infinite, ct).ContinueWith(_ => ExitCodes.Ok, TaskScheduler.Default)).ConfigureAwait(false)).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogError(e, "standalone failed to start: {Error}", e.Message);
+            return ExitCodes.StartFailed;
+        }
+        finally
+        {
+            // Nodes first (they call the coordinators), then coordinators, then etcd.
+            foreach (var r in Enumerable.Reverse(runtimes))
+            {
+                try
+                {
+                    await r.DisposeAsync().ConfigureAwait(false);
+                }
+                catch (Exception e)
+                {
+                    logger.LogWarning("stopping {Role} failed: {Error}", r.Role, e.Message);
+                }
+            }
+            etcd.Dispose();
+            if (embedded is not null)
+            {
+                await embedded.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Keeps the role's in-process service registered under its current ServerID (a new session changes it).</summary>
+    private static void RegisterInProcess(LocalComponentDirectory directory, HostComponentService service)
+    {
+        long registered = 0;
+        service.Host.StateChanged += s =>
+        {
+            var previous = Interlocked.Exchange(ref registered, s.ServerId);
+            if (previous == s.ServerId)
+            {
+                return;
+            }
+            if (previous != 0)
+            {
+                directory.Unregister(previous);
+            }
+            if (s.ServerId != 0)
+            {
+                directory.Register(service);
+            }
+        };
+    }
+
+    /// <summary>One Proxy round through the in-process clients, proving the roles reach each other without gRPC.</summary>
+    private static async Task SelfCheckAsync(LocalComponentDirectory directory, List<ComponentRuntime> runtimes, ConnectionManager proxyConnections, TextWriter output, CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(20));
+        await proxyConnections.WaitForClientsAsync(Roles.QueryNode, 1, timeout.Token).ConfigureAwait(false);
+        var proxyId = runtimes.Single(r => r.Role == Roles.Proxy).Host.ServerId;
+        if (!directory.TryGet(proxyId, out var proxy))
+        {
+            throw new InvalidOperationException("the proxy is not registered in-process");
+        }
+        var client = new InProcessComponentClient(proxy, proxyId);
+        var reply = await client.ProxyAsync(new ProxyRequest { CoordinatorRole = Roles.RootCoord, NodeRole = Roles.QueryNode },
+            new CallOptions(CancellationToken: timeout.Token).WithTimeout(TimeSpan.FromSeconds(15))).ConfigureAwait(false);
+        var transport = proxyConnections.GetClients(Roles.QueryNode)[0].Client.GetType().Name;
+        output.WriteLine($"PROXY coordinator={reply.CoordinatorServerId} term={reply.CoordinatorTerm} node={reply.NodeServerId} via={transport}");
+    }
+}
