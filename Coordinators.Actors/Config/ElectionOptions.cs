@@ -1,0 +1,11 @@
+namespace Coordinators.Actors.Config;
+
+/// <summary>Timings of the primary-backup election (MEP 30).</summary>
+public sealed record ElectionOptions
+{
+    /// <summary>How often a standby runs its warm-up step (refreshing meta so a takeover is fast) (<c>election.warm-up-interval</c>).</summary>
+    public TimeSpan WarmUpInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long a clean stop may spend resigning (delete the candidate key, revoke the lease) (<c>election.resign-timeout</c>).</summary>
+    public TimeSpan ResignTimeout { get; init; } = TimeSpan.FromSeconds(5);
+}

@@ -1,0 +1,32 @@
+namespace Coordinators.Actors.Config;
+
+/// <summary>
+/// The etcd session: a lease with a TTL kept alive periodically. The keep-alive interval and the
+/// lease-guard margin default to fractions of the TTL, so changing only the TTL stays consistent.
+/// </summary>
+public sealed record SessionOptions
+{
+    private readonly TimeSpan? _keepAliveInterval;
+    private readonly TimeSpan? _leaseGuardMargin;
+
+    /// <summary>Lease TTL (<c>session.ttl</c>); at least 2 s, etcd's floor, and whole seconds. A crashed process is noticed within about one TTL.</summary>
+    public TimeSpan Ttl { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often the lease is renewed (<c>session.keep-alive-interval</c>); default TTL/3 in whole milliseconds, must stay below TTL/2.</summary>
+    public TimeSpan KeepAliveInterval
+    {
+        get => _keepAliveInterval ?? TimeSpan.FromMilliseconds(Math.Floor(Ttl.TotalMilliseconds / 3));
+        init => _keepAliveInterval = value;
+    }
+
+    /// <summary>
+    /// Local lease guard (<c>session.lease-guard-margin</c>): a primary stops serving once its last
+    /// acknowledged keep-alive is older than TTL minus this margin, before etcd can expire the lease.
+    /// Default min(1 s, TTL/5).
+    /// </summary>
+    public TimeSpan LeaseGuardMargin
+    {
+        get => _leaseGuardMargin ?? TimeSpan.FromTicks(Math.Min(TimeSpan.TicksPerSecond, Ttl.Ticks / 5));
+        init => _leaseGuardMargin = value;
+    }
+}
