@@ -15,6 +15,7 @@ public sealed partial class CoordinatorActor
         Transition(CoordinatorPhase.Primary, "leads the queue", Primary, log: false);
         _primaryFrom = from;
         var generation = _generation;
+        _ledThisSession = true;
         _leadership = new CancellationTokenSource();
         var store = new FencedStore(_settings.Etcd, CandidateKey, _term, _settings.Guard);
         _store = store;
@@ -61,12 +62,8 @@ public sealed partial class CoordinatorActor
         Receive<SessionLost>(m =>
         {
             Trigger();
-            _session = null;
+            OnSessionLost();
             StepDown("session lost: " + m.Reason);
-            if (_settings.Options.ExitOnSessionLoss)
-            {
-                Host.RequestStop(CoordinatorActorSettings.SessionLostExitCode, "primary lost its session and exit-on-session-loss is on");
-            }
         });
         Common();
     }
@@ -111,7 +108,7 @@ public sealed partial class CoordinatorActor
                 StartCampaigning("service stopped; campaigning again");
             }
         });
-        Receive<SessionLost>(_ => _session = null);
+        Receive<SessionLost>(_ => OnSessionLost());
         Receive<SessionEstablished>(_ => Stash());
         Receive<Resign>(_ => Stash());
         ReceiveAny(_ => { });

@@ -18,17 +18,13 @@ public sealed partial class CoordinatorActor
         _resignReplyTo = Sender;
         _stoppingFrom = _phase;
         var wasPrimary = _phase == CoordinatorPhase.Primary;
-        // Stop serving before anything else: refuse requests, cancel the service's leadership token.
+        // Stop serving before anything else (requests are refused from here on), then send the resign Txn at once:
+        // it is what the next candidate waits for. Cancelling the token and the watch runs callbacks, so it comes after.
         SetHostState(StateCode.Stopping, "resigning");
+        var resign = _session is null ? Task.CompletedTask : ResignAsync(wasPrimary ? _term : 0);
         EndLeadership();
         Transition(CoordinatorPhase.Stopping, "clean stop", Stopping, log: false);
-        if (_session is null)
-        {
-            Self.Tell(new ResignFinished(null));
-            return;
-        }
-        ResignAsync(wasPrimary ? _term : 0)
-            .PipeTo(Self, success: () => new ResignFinished(null), failure: e => new ResignFinished(e));
+        resign.PipeTo(Self, success: () => new ResignFinished(null), failure: e => new ResignFinished(e));
     }
 
     private async Task ResignAsync(long term)

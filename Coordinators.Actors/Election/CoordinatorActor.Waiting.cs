@@ -80,6 +80,7 @@ public sealed partial class CoordinatorActor
                 new PredecessorDeleted(generation), e => new WatchFailed(generation, e), NewWatch())
             .PipeTo(Self, success: () => Done.Instance, failure: e => new WatchFailed(generation, e));
         Timers.StartPeriodicTimer("warm-up", new WarmUpTick(generation), TimeSpan.Zero, _settings.Options.Election.WarmUpInterval);
+        RehearseOnce();
     }
 
     private void Standby()

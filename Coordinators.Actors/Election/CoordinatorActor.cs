@@ -32,6 +32,8 @@ public sealed partial class CoordinatorActor : Actor
     // Monotonic time the current transition was triggered, for "how long it took".
     private long _triggeredAt;
     private bool _warmUpRunning;
+    // True once this process led during the current session: its loss then triggers exit-on-session-loss.
+    private bool _ledThisSession;
 
     private CoordinatorActor(CoordinatorActorSettings settings)
     {
@@ -129,6 +131,20 @@ public sealed partial class CoordinatorActor : Actor
         }
     }
 
+    /// <summary>
+    /// Forgets the session; a process that led during it exits when <c>exit-on-session-loss = on</c> (the loss may
+    /// arrive after leadership already ended through the candidate key's deletion, so the flag outlives the phase).
+    /// </summary>
+    private void OnSessionLost()
+    {
+        _session = null;
+        if (_ledThisSession && _settings.Options.ExitOnSessionLoss)
+        {
+            Host.RequestStop(CoordinatorActorSettings.SessionLostExitCode, "a primary lost its session and exit-on-session-loss is on");
+        }
+        _ledThisSession = false;
+    }
+
     /// <summary>Handlers every behaviour shares; register them after the behaviour's own.</summary>
     private void Common()
     {
@@ -143,7 +159,7 @@ public sealed partial class CoordinatorActor : Actor
         Receive<SessionLost>(m =>
         {
             Trigger();
-            _session = null;
+            OnSessionLost();
             _term = 0;
             Transition(CoordinatorPhase.AwaitingSession, "session lost: " + m.Reason, AwaitingSession);
         });

@@ -46,11 +46,16 @@ internal static class RunCommand
         using var loggerFactory = ConsoleLogging.Create();
         var logger = loggerFactory.CreateLogger("Coordinators.Host");
         var stop = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var startCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         void OnSignal(PosixSignalContext context)
         {
             // Handled here: the default would end the process before the clean resign.
             context.Cancel = true;
-            stop.TrySetResult(ExitCodes.Ok);
+            if (stop.TrySetResult(ExitCodes.Ok))
+            {
+                // A signal during start-up abandons the start; the stages already started are stopped in reverse.
+                startCts.Cancel();
+            }
         }
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
@@ -64,8 +69,6 @@ internal static class RunCommand
                 output.WriteLine($"STATE role={s.Role} serverId={s.ServerId} state={s.State} term={s.Term}");
             }
         };
-        using var startCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        using var cancelStart = stop.Task.ContinueWith(_ => startCts.Cancel(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         try
         {
             await runtime.StartAsync(startCts.Token).ConfigureAwait(false);

@@ -18,9 +18,16 @@ public sealed class EtcdClusterFailureTests
     {
         const int n = 200;
         await using var cluster = await EtcdCluster.StartThreeAsync();
-        // The watcher starts on member 0, the writer on member 1; member 0 is killed mid-way.
-        using var watcher = new EtcdClient(new EtcdClientOptions { Endpoints = cluster.ClientUrls });
-        using var writer = new EtcdClient(new EtcdClientOptions { Endpoints = [cluster.ClientUrls[1], cluster.ClientUrls[2]] });
+        // The watcher starts on a follower, the writer on the other two; the follower is killed mid-way.
+        // Killing the raft leader instead would make an in-flight put time out ambiguously, and
+        // retrying it would write the key twice: this test is about the watch, not the writer.
+        using var probe = new EtcdClient(new EtcdClientOptions { Endpoints = cluster.ClientUrls });
+        var leader = (await probe.StatusAsync(cluster.ClientUrls[0])).Leader;
+        var followerUrl = (await probe.MemberListAsync()).Members.First(m => m.ID != leader).ClientURLs[0];
+        var victim = cluster.ClientUrls.ToList().IndexOf(followerUrl);
+        var others = cluster.ClientUrls.Where(u => u != followerUrl).ToArray();
+        using var watcher = new EtcdClient(new EtcdClientOptions { Endpoints = [followerUrl, .. others] });
+        using var writer = new EtcdClient(new EtcdClientOptions { Endpoints = others });
         var start = await writer.PutAsync("seq/start", "x");
         using var cts = new CancellationTokenSource(Backstop);
         var seen = new List<int>();
@@ -49,13 +56,13 @@ public sealed class EtcdClusterFailureTests
             if (i == n / 2)
             {
                 await half.Task.WaitAsync(cts.Token);
-                cluster.Kill(0);
+                cluster.Kill(victim);
             }
             await writer.PutAsync("seq/k" + i.ToString("D4", CultureInfo.InvariantCulture), i.ToString(CultureInfo.InvariantCulture), cancellationToken: cts.Token);
         }
         await watching.WaitAsync(cts.Token);
         Assert.Equal(Enumerable.Range(0, n), seen);
-        Assert.NotEqual(cluster.ClientUrls[0], watcher.CurrentEndpoint);
+        Assert.NotEqual(followerUrl, watcher.CurrentEndpoint);
     }
 
     [Fact]
@@ -69,7 +76,8 @@ public sealed class EtcdClusterFailureTests
         var follows = (await probe.MemberListAsync()).Members[follower].ClientURLs[0];
         var index = cluster.ClientUrls.ToList().IndexOf(follows);
         using var client = new EtcdClient(new EtcdClientOptions { Endpoints = [follows, .. cluster.ClientUrls.Where(u => u != follows)] });
-        await client.PutAsync("fo/a", "1");
+        await probe.PutAsync("fo/a", "1");
+        // The client has no connection to the killed member yet, so its first write meets a refused connection.
         cluster.Kill(index);
         // Connection refused: the write cannot have been applied, so it is retried on the next member.
         await client.PutAsync("fo/b", "2");

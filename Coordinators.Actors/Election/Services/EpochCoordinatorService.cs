@@ -14,6 +14,9 @@ public abstract class EpochCoordinatorService : ICoordinatorService
     private readonly EtcdClient _etcd;
     private readonly string _epochKey;
     private long _epoch;
+    // The counter and its ModRevision as last read while standby: the takeover tries them first (one round trip).
+    private long _knownEpoch;
+    private long _knownModRevision;
 
     /// <summary>Creates the service of <paramref name="role"/>.</summary>
     protected EpochCoordinatorService(string role, EtcdClient etcd, EtcdLayout layout)
@@ -34,31 +37,35 @@ public abstract class EpochCoordinatorService : ICoordinatorService
     public async Task WarmUpAsync(CancellationToken cancellationToken)
     {
         var r = await _etcd.GetAsync(_epochKey, cancellationToken: cancellationToken).ConfigureAwait(false);
-        Interlocked.Exchange(ref _epoch, r.Kvs.Count == 0 ? 0 : Parse(r.Kvs[0].Value.ToStringUtf8()));
+        var epoch = r.Kvs.Count == 0 ? 0 : Parse(r.Kvs[0].Value.ToStringUtf8());
+        Interlocked.Exchange(ref _epoch, epoch);
+        Volatile.Write(ref _knownEpoch, epoch);
+        Volatile.Write(ref _knownModRevision, r.Kvs.Count == 0 ? 0 : r.Kvs[0].ModRevision);
     }
 
     /// <inheritdoc />
     public async Task StartAsync(long term, IFencedStore store, CancellationToken leadership)
     {
         ArgumentNullException.ThrowIfNull(store);
+        long current = Volatile.Read(ref _knownEpoch), modRevision = Volatile.Read(ref _knownModRevision);
         while (true)
         {
             leadership.ThrowIfCancellationRequested();
-            var current = await store.GetAsync(_epochKey, leadership).ConfigureAwait(false);
-            var kv = current.Kvs.Count == 0 ? null : current.Kvs[0];
-            var next = (kv is null ? 0 : Parse(kv.Value.ToStringUtf8())) + 1;
+            var next = current + 1;
+            // Compare-and-increment; when the counter moved since we read it, the else branch returns it.
             var txn = await store.TxnAsync(
-                [Cmp.ModRevision(_epochKey) == (kv?.ModRevision ?? 0)],
+                [Cmp.ModRevision(_epochKey) == modRevision],
                 [Op.Put(_epochKey, next.ToString(CultureInfo.InvariantCulture))],
-                null,
+                [Op.Get(_epochKey)],
                 leadership).ConfigureAwait(false);
             if (txn.Succeeded)
             {
                 Interlocked.Exchange(ref _epoch, next);
                 return;
             }
-            // Someone else moved the counter between our read and write (only possible for a deposed writer,
-            // which the fence catches next round); read again.
+            var kvs = txn.Responses[0].ResponseRange.Kvs;
+            current = kvs.Count == 0 ? 0 : Parse(kvs[0].Value.ToStringUtf8());
+            modRevision = kvs.Count == 0 ? 0 : kvs[0].ModRevision;
         }
     }
 

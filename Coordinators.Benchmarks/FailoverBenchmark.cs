@@ -1,0 +1,157 @@
+using System.Diagnostics;
+using System.Globalization;
+using Coordinators.Actors.Etcd;
+using Coordinators.Actors.Sessions;
+using Coordinators.Benchmarks.Failover;
+
+namespace Coordinators.Benchmarks;
+
+/// <summary>
+/// Takeover time of `coordinators run` (TTL 2 s): from the old primary's SIGTERM / SIGKILL to the new primary's
+/// active key arriving on a watch, beside etcd's own tools on the same etcd: `etcdctl elect` (SIGINT, time to the
+/// next elector's line) and `etcdctl lock --ttl 2` (SIGKILL, time to the next holder's line). Args: [ROUNDS=20].
+/// </summary>
+internal sealed class FailoverBenchmark : IBenchmark
+{
+    private const int SigInt = 2;
+    private const int SigKill = 9;
+    private const int SigTerm = 15;
+    private static readonly TimeSpan Backstop = TimeSpan.FromSeconds(30);
+
+    public string Name => "failover";
+
+    public string Description => "primary takeover ms after SIGTERM/SIGKILL (TTL 2s) vs etcdctl elect (SIGINT) and etcdctl lock --ttl 2 (SIGKILL)";
+
+    public async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
+    {
+        var rounds = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 20;
+        await using var etcdServer = await BenchEtcd.StartAsync(cancellationToken);
+        using var etcd = new EtcdClient(etcdServer.ClientUrl);
+        var rows = new List<(string Name, List<double> Ms)>
+        {
+            ("coordinators SIGTERM", await CoordinatorsAsync(etcd, etcdServer.ClientUrl, "t", SigTerm, rounds, cancellationToken)),
+            ("etcdctl elect SIGINT", await EtcdctlAsync(etcdServer.ClientUrl, ["elect", "bench-elect"], SigInt, rounds, cancellationToken)),
+            ("coordinators SIGKILL", await CoordinatorsAsync(etcd, etcdServer.ClientUrl, "k", SigKill, rounds, cancellationToken)),
+            ("etcdctl lock SIGKILL", await EtcdctlAsync(etcdServer.ClientUrl, ["lock", "--ttl", "2", "bench-lock"], SigKill, rounds, cancellationToken)),
+        };
+        Console.WriteLine($"{"takeover (ms)",-22} {"n",3} {"min",8} {"median",8} {"p99",8}");
+        foreach (var (name, ms) in rows)
+        {
+            ms.Sort();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-22} {ms.Count,3} {ms[0],8:F1} {Percentile(ms, 0.5),8:F1} {Percentile(ms, 0.99),8:F1}"));
+        }
+        var term = Percentile(rows[0].Ms, 0.5);
+        var kill = Percentile(rows[2].Ms, 0.5);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"targets: SIGTERM median {term:F1} <= 50 ms {(term <= 50 ? "met" : "MISSED")}; SIGKILL median {kill:F1} <= 2250 ms {(kill <= 2250 ? "met" : "MISSED")}"));
+        return 0;
+    }
+
+    private static async Task<List<double>> CoordinatorsAsync(EtcdClient etcd, string url, string tag, int signal, int rounds, CancellationToken ct)
+    {
+        var root = "bench-" + tag + Guid.NewGuid().ToString("N")[..6];
+        var layout = new EtcdLayout(root);
+        var dll = Path.Combine(FindRoot(), "Coordinators.Host", "bin", "Release", "net10.0", "coordinators.dll");
+        var samples = new List<double>();
+        var primary = await StartCoordinatorAsync(dll, url, root, ct);
+        var standby = await StartCoordinatorAsync(dll, url, root, ct);
+        try
+        {
+            await WaitActiveAsync(etcd, layout, primary.ServerId, ct);
+            for (var i = 0; i < rounds; i++)
+            {
+                // Set up the wait before the act: the watch must be in place when the signal goes.
+                var published = WaitActiveAsync(etcd, layout, standby.ServerId, ct);
+                await Task.Delay(100, ct); // let the standby's watch settle after the previous round
+                var t0 = Stopwatch.GetTimestamp();
+                primary.Process.Signal(signal);
+                var t1 = await published;
+                samples.Add(Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds);
+                await primary.Process.DisposeAsync();
+                primary = standby;
+                standby = await StartCoordinatorAsync(dll, url, root, ct);
+            }
+        }
+        finally
+        {
+            await primary.Process.DisposeAsync();
+            await standby.Process.DisposeAsync();
+        }
+        return samples;
+    }
+
+    private static async Task<(ChildProcess Process, long ServerId)> StartCoordinatorAsync(string dll, string url, string root, CancellationToken ct)
+    {
+        var p = ChildProcess.Start("dotnet", [dll, "run", "--role", "rootcoord", "--etcd", url, "--root", root, "--session-ttl", "2s"]);
+        var (line, _) = await p.WaitLineAsync(l => l.StartsWith("READY ", StringComparison.Ordinal), Backstop, ct);
+        var serverId = line.Split(' ').First(f => f.StartsWith("serverId=", StringComparison.Ordinal))["serverId=".Length..];
+        return (p, long.Parse(serverId, CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>Completes (with the monotonic time) when the active key names <paramref name="serverId"/>.</summary>
+    private static async Task<long> WaitActiveAsync(EtcdClient etcd, EtcdLayout layout, long serverId, CancellationToken ct)
+    {
+        var key = layout.ActiveKey("rootcoord");
+        var current = await etcd.GetAsync(key, cancellationToken: ct);
+        if (current.Kvs.Count == 1 && SessionInfo.TryParse(current.Kvs[0].Value.ToStringUtf8(), out var s, out _) && s!.ServerId == serverId)
+        {
+            return Stopwatch.GetTimestamp();
+        }
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        cts.CancelAfter(Backstop);
+        await foreach (var r in etcd.Watch(key, new WatchOptions { StartRevision = current.Header.Revision + 1, NoDelete = true }, cts.Token))
+        {
+            var now = Stopwatch.GetTimestamp();
+            if (r.Events.Any(e => SessionInfo.TryParse(e.Kv.Value.ToStringUtf8(), out var x, out _) && x!.ServerId == serverId))
+            {
+                return now;
+            }
+        }
+        throw new TimeoutException("no active key for server " + serverId);
+    }
+
+    private static async Task<List<double>> EtcdctlAsync(string url, string[] command, int signal, int rounds, CancellationToken ct)
+    {
+        var env = new Dictionary<string, string> { ["ETCDCTL_API"] = "3" };
+        var n = 0;
+        ChildProcess Start() => ChildProcess.Start("/usr/bin/etcdctl", ["--endpoints=" + url, .. command, .. command[0] == "elect" ? new[] { "p" + n++ } : []], env);
+        var samples = new List<double>();
+        var holder = Start();
+        await holder.WaitLineAsync(_ => true, Backstop, ct);
+        var next = Start();
+        try
+        {
+            for (var i = 0; i < rounds; i++)
+            {
+                await Task.Delay(200, ct); // let the waiter queue up behind the holder
+                var t0 = Stopwatch.GetTimestamp();
+                holder.Signal(signal);
+                var (_, at) = await next.WaitLineAsync(_ => true, Backstop, ct);
+                samples.Add(Stopwatch.GetElapsedTime(t0, at).TotalMilliseconds);
+                await holder.DisposeAsync();
+                holder = next;
+                next = Start();
+            }
+        }
+        finally
+        {
+            await holder.DisposeAsync();
+            await next.DisposeAsync();
+        }
+        return samples;
+    }
+
+    private static double Percentile(List<double> sorted, double p) =>
+        sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Coordinators.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+        throw new InvalidOperationException("no Coordinators.sln above " + AppContext.BaseDirectory);
+    }
+}
