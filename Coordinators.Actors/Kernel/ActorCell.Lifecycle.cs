@@ -244,13 +244,12 @@ internal sealed partial class ActorCell
         StashToDeadLetters();
         _terminated = true;
         DrainToDeadLetters();
+        // The parent hears first: system messages overtake user ones, so a parent that also watches this child
+        // has freed the child's name before its Terminated handler runs and may reuse the name at once.
+        _parent?.SendSystem(new ChildTerminatedMessage(this));
         NotifyWatchers();
         UnwatchAll();
-        if (_parent is not null)
-        {
-            _parent.SendSystem(new ChildTerminatedMessage(this));
-        }
-        else
+        if (_parent is null)
         {
             _system.OnGuardianStopped();
         }

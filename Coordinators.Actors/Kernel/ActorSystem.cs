@@ -13,6 +13,9 @@ public sealed class ActorSystem : IAsyncDisposable
     private readonly TaskCompletionSource _terminated = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _tempId;
 
+    // 1 once Terminate was called: top-level ActorOf is refused from then on.
+    private int _terminating;
+
     private ActorSystem(string name, ActorSystemOptions options)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
@@ -56,7 +59,11 @@ public sealed class ActorSystem : IAsyncDisposable
 
     /// <summary>Creates and starts a top-level actor. Without a name a unique one starting with '$' is chosen.</summary>
     /// <exception cref="InvalidActorNameException">The name is invalid or taken by a living top-level actor.</exception>
-    public IActorRef ActorOf(Props props, string? name = null) => _guardian.ActorOf(props, name);
+    /// <exception cref="InvalidOperationException">The system is terminating.</exception>
+    public IActorRef ActorOf(Props props, string? name = null) =>
+        Volatile.Read(ref _terminating) == 0
+            ? _guardian.ActorOf(props, name)
+            : throw new InvalidOperationException($"actor system {Name} is terminating; no new actors can be created");
 
     /// <summary>Asks <paramref name="actor"/> to stop after the message it is handling; its children stop first.</summary>
     public void Stop(IActorRef actor) => _guardian.Stop(actor);
@@ -64,6 +71,7 @@ public sealed class ActorSystem : IAsyncDisposable
     /// <summary>Stops every actor top-down and returns a task that completes when all have stopped.</summary>
     public Task Terminate()
     {
+        Interlocked.Exchange(ref _terminating, 1);
         _guardian.SendSystem(TerminateMessage.Instance);
         return _terminated.Task;
     }

@@ -82,9 +82,13 @@ public sealed class HostRunner : IDisposable, IAsyncDisposable
     }
 
     /// <summary>Starts <c>coordinators ARGS</c>; <paramref name="environment"/> entries with a null value are removed.</summary>
-    public static HostRunner Start(IEnumerable<string> args, IReadOnlyDictionary<string, string?>? environment = null, string? workingDirectory = null)
+    public static HostRunner Start(IEnumerable<string> args, IReadOnlyDictionary<string, string?>? environment = null, string? workingDirectory = null) =>
+        StartProcess("dotnet", [HostDll, .. args], environment, workingDirectory);
+
+    /// <summary>Starts any executable with the same capture, signalling and clean-up (e.g. etcdctl or a shell).</summary>
+    public static HostRunner StartProcess(string fileName, IEnumerable<string> args, IReadOnlyDictionary<string, string?>? environment = null, string? workingDirectory = null)
     {
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(fileName)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -92,7 +96,6 @@ public sealed class HostRunner : IDisposable, IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = workingDirectory ?? RepositoryRoot,
         };
-        info.ArgumentList.Add(HostDll);
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);

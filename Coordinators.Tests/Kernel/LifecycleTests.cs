@@ -99,4 +99,12 @@ public sealed class LifecycleTests(ITestOutputHelper output) : TestKit(output)
             Assert.Equal(new DeadLetter("late", TestActor.Ref, actor), letter);
         }
     }
+
+    [Fact]
+    public async Task ActorOf_AfterTerminate_Throws()
+    {
+        await Sys.Terminate();
+        var ex = Assert.Throws<InvalidOperationException>(() => Sys.ActorOf(Props.Create<EchoActor>()));
+        Assert.Equal("actor system test is terminating; no new actors can be created", ex.Message);
+    }
 }

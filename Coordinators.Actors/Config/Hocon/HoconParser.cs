@@ -141,7 +141,7 @@ internal sealed class HoconParser
             throw Error(t, $"expected '=', ':' or '{{' after the key '{string.Join('.', path)}', found {t.Describe()}");
         }
 
-        Assign(target, path, value);
+        HoconMerge.Assign(target, path, value);
     }
 
     private List<string> ParseKey()
@@ -216,7 +216,7 @@ internal sealed class HoconParser
         var included = ParseFile(full, _chain, at);
         foreach (var (key, value) in included.Fields)
         {
-            Merge(target, key, value);
+            HoconMerge.Merge(target, key, value);
         }
     }
 
@@ -342,59 +342,6 @@ internal sealed class HoconParser
         }
 
         return new HoconScalar(parts[0].Position, string.Concat(parts.Cast<HoconScalar>().Select(p => p.Text)));
-    }
-
-    private static void Assign(HoconObject target, List<string> path, HoconValue value)
-    {
-        var obj = target;
-        foreach (var element in path.Take(path.Count - 1))
-        {
-            if (obj.Fields.TryGetValue(element, out var existing) && existing is HoconObject child)
-            {
-                obj = child;
-                continue;
-            }
-
-            if (existing is HoconUnresolved)
-            {
-                throw new HoconException(value.Position, $"cannot set a field inside '{element}', which is a substitution set at {existing.Position}: merging into substitutions is not supported");
-            }
-
-            child = new HoconObject(value.Position);
-            obj.Fields[element] = child;
-            obj = child;
-        }
-
-        Merge(obj, path[^1], value);
-    }
-
-    /// <summary>Sets a field with HOCON's rule: an object onto an object merges (later wins per key), anything else replaces.</summary>
-    private static void Merge(HoconObject obj, string key, HoconValue value)
-    {
-        if (obj.Fields.TryGetValue(key, out var existing))
-        {
-            if (existing is HoconObject existingObject && value is HoconObject valueObject)
-            {
-                foreach (var (k, v) in valueObject.Fields)
-                {
-                    Merge(existingObject, k, v);
-                }
-
-                return;
-            }
-
-            if (existing is HoconUnresolved && value is HoconObject)
-            {
-                throw new HoconException(value.Position, $"cannot merge an object into '{key}', which is a substitution set at {existing.Position}: object concatenation with substitutions is not supported");
-            }
-
-            if (value is HoconUnresolved unresolved)
-            {
-                unresolved.Previous = existing;
-            }
-        }
-
-        obj.Fields[key] = value;
     }
 
     private void SkipWhitespace()

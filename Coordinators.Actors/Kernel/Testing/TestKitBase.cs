@@ -37,7 +37,21 @@ public class TestKitBase : IAsyncDisposable
     /// Runs <paramref name="assertion"/> until it stops throwing or <paramref name="duration"/> passes, then rethrows
     /// its last exception. For state that converges without a message to wait on.
     /// </summary>
-    public async Task AwaitAssertAsync(Action assertion, TimeSpan? duration = null, TimeSpan? interval = null)
+    public Task AwaitAssertAsync(Action assertion, TimeSpan? duration = null, TimeSpan? interval = null)
+    {
+        ArgumentNullException.ThrowIfNull(assertion);
+        return AwaitAssertAsync(() =>
+        {
+            assertion();
+            return Task.CompletedTask;
+        }, duration, interval);
+    }
+
+    /// <summary>
+    /// Runs the asynchronous <paramref name="assertion"/> (e.g. one that Asks an actor) until it stops throwing or
+    /// <paramref name="duration"/> passes, then rethrows its last exception.
+    /// </summary>
+    public async Task AwaitAssertAsync(Func<Task> assertion, TimeSpan? duration = null, TimeSpan? interval = null)
     {
         ArgumentNullException.ThrowIfNull(assertion);
         var deadline = DateTime.UtcNow + (duration ?? DefaultTimeout);
@@ -46,7 +60,7 @@ public class TestKitBase : IAsyncDisposable
         {
             try
             {
-                assertion();
+                await assertion().ConfigureAwait(false);
                 return;
             }
             catch (Exception) when (DateTime.UtcNow < deadline)
