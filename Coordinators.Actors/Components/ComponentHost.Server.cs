@@ -1,0 +1,80 @@
+using Coordinators.Actors.Components.Proto;
+using Coordinators.Actors.Grpc.Health;
+using Coordinators.Actors.Grpc.Server;
+
+namespace Coordinators.Actors.Components;
+
+/// <summary>The component's gRPC server stage: the coordinators.Component service, health and the call interceptor.</summary>
+public sealed partial class ComponentHost
+{
+    private readonly List<Action<GrpcServerBuilder>> _serverConfigurators = [];
+
+    /// <summary>
+    /// Handles <c>Proxy</c> calls (the proxy role's demo workload; the ConnectionManager helper sets it before
+    /// start). Null answers Unimplemented. Called only for a Healthy component whose ServerID matched.
+    /// </summary>
+    public UnaryServerMethod<ProxyRequest, ProxyResponse>? ProxyHandler { get; set; }
+
+    /// <summary>The gRPC server once the GrpcServer stage started; null before.</summary>
+    public GrpcServer? Server { get; private set; }
+
+    /// <summary>The address the component listens on ("host:port"); empty before the server started.</summary>
+    public string Address => Snapshot.Address;
+
+    /// <summary>Adds more services or settings to the component's gRPC server; call before <see cref="StartAsync"/>.</summary>
+    public ComponentHost ConfigureServer(Action<GrpcServerBuilder> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        _serverConfigurators.Add(configure);
+        return this;
+    }
+
+    /// <summary>
+    /// Adds the <see cref="ComponentStages.GrpcServer"/> stage: a Kestrel gRPC server on <paramref name="listen"/>
+    /// ("host:port", port 0 picks a free one) serving coordinators.Component and grpc.health.v1.Health, with the
+    /// interceptor that checks the target ServerID and the component's state on every call.
+    /// </summary>
+    public ComponentHost UseGrpcServer(string listen)
+    {
+        var (host, port) = ParseListen(listen);
+        return AddStage("grpc-server", ComponentStages.GrpcServer,
+            async ct =>
+            {
+                var builder = GrpcServer.CreateBuilder()
+                    .ListenOn(host, port)
+                    .UseLoggerFactory(LoggerFactory)
+                    .WithShutdownTimeout(TimeSpan.FromSeconds(1));
+                var service = new ComponentService(this);
+                builder.AddInterceptor(service.InterceptAsync);
+                service.Map(builder);
+                builder.MapGrpcHealthService(Health);
+                foreach (var configure in _serverConfigurators)
+                {
+                    configure(builder);
+                }
+                var server = builder.Build();
+                await server.StartAsync(ct).ConfigureAwait(false);
+                Server = server;
+                SetAddress(server.Address);
+            },
+            async ct =>
+            {
+                if (Server is { } server)
+                {
+                    await server.DisposeAsync().ConfigureAwait(false);
+                }
+            });
+    }
+
+    /// <summary>Splits "host:port" ("[::1]:0" for IPv6); throws an ArgumentException naming the value.</summary>
+    public static (string Host, int Port) ParseListen(string listen)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(listen);
+        var colon = listen.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(listen.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port) || port > 65535)
+        {
+            throw new ArgumentException($"listen address '{listen}' is not host:port", nameof(listen));
+        }
+        return (listen[..colon].Trim('[', ']'), port);
+    }
+}

@@ -1,0 +1,62 @@
+using Coordinators.Actors.Etcd;
+using Coordinators.Actors.Etcd.Mvccpb;
+using Coordinators.Actors.Kernel;
+
+namespace Coordinators.Actors.Sessions;
+
+/// <summary>The background readers of a live session; they only translate etcd streams into messages.</summary>
+public sealed partial class SessionActor
+{
+    private static async Task PumpKeepAliveAsync(LeaseKeepAlive keepAlive, int generation, IActorRef self, SessionActorSettings settings, GenerationBox current)
+    {
+        try
+        {
+            await foreach (var e in keepAlive.Events.ReadAllAsync().ConfigureAwait(false))
+            {
+                switch (e)
+                {
+                    case LeaseAcknowledged ack:
+                        // Recorded here, not in the actor, so the guard is fresh even when the mailbox is busy.
+                        if (current.Value == generation)
+                        {
+                            settings.Guard.Acknowledged(ack.SentTimestamp);
+                        }
+                        self.Tell(new LeaseAcked(generation));
+                        break;
+                    case LeaseLost lost:
+                        self.Tell(new LeaseEnded(generation, $"{lost.Reason}: {lost.Detail}"));
+                        return;
+                }
+            }
+            self.Tell(new LeaseEnded(generation, "the keep-alive stopped"));
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            self.Tell(new LeaseEnded(generation, e.Message));
+        }
+    }
+
+    private static async Task PumpOwnKeyAsync(EtcdClient etcd, string key, long fromRevision, int generation, IActorRef self, CancellationToken ct)
+    {
+        try
+        {
+            var options = new WatchOptions { StartRevision = fromRevision, NoPut = true };
+            await foreach (var response in etcd.Watch(key, options, ct).ConfigureAwait(false))
+            {
+                if (response.Events.Any(e => e.Type == Event.Types.EventType.Delete))
+                {
+                    self.Tell(new OwnKeyDeleted(generation));
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // The session ended; nothing to report.
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            self.Tell(new OwnKeyWatchFailed(generation, e));
+        }
+    }
+}

@@ -1,0 +1,236 @@
+using Coordinators.Actors.Components;
+using Coordinators.Actors.Etcd;
+using Coordinators.Actors.Kernel;
+using Microsoft.Extensions.Logging;
+
+namespace Coordinators.Actors.Sessions;
+
+/// <summary>
+/// One per process: keeps an etcd session (ServerID, lease, keep-alive every TTL/3, session key attached to the
+/// lease), records acknowledged keep-alives in the <see cref="Election.LeaseGuard"/>, detects the session's loss
+/// (TTL &lt;= 0, keep-alive stream failing past its budget, no acknowledgement for a TTL, own key deleted), tells
+/// its children and subscribers <see cref="SessionLost"/> and builds a new session (new lease, new ServerID) with
+/// backoff. <see cref="ShutdownSession"/> makes the children resign and revokes the lease. It supervises the
+/// coordinator actors given in <see cref="SessionActorSettings.Children"/>.
+/// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Actors are not disposed; PostStop cancels and disposes the source.")]
+public sealed partial class SessionActor : Actor
+{
+    private const string AckTimerKey = "ack-deadline";
+    private const string BuildTimerKey = "build";
+
+    private readonly SessionActorSettings _settings;
+    private readonly TimeProvider _time;
+    // Cancelled when the actor stops: ends keep-alives, watches and builds still running.
+    private readonly CancellationTokenSource _life = new();
+    private readonly List<IActorRef> _children = [];
+    private readonly List<IActorRef> _subscribers = [];
+    // The generation of the session being built or live; messages of other generations are stale. Read by pumps.
+    private readonly GenerationBox _generation = new();
+    // The live session; null while one is being built.
+    private LiveSession? _live;
+    // Failed build attempts in a row, for the backoff.
+    private int _attempt;
+    // Monotonic time the current build started, for the log.
+    private long _buildStarted;
+    private bool _stopping;
+
+    private SessionActor(SessionActorSettings settings)
+    {
+        _settings = settings;
+        _time = settings.Etcd.Options.TimeProvider;
+        Receive<EstablishSession>(m => m.Generation == _generation.Value && !_stopping, _ => StartBuild());
+        Receive<SessionBuilt>(OnBuilt);
+        Receive<SessionBuildFailed>(m => m.Generation == _generation.Value && !_stopping, OnBuildFailed);
+        Receive<LeaseAcked>(m => IsCurrent(m.Generation), _ => Timers.StartSingleTimer(AckTimerKey, new AckDeadline(_generation.Value), _settings.Options.Session.Ttl));
+        Receive<LeaseEnded>(m => IsCurrent(m.Generation), m => Lose("keep-alive ended: " + m.Reason));
+        Receive<AckDeadline>(m => IsCurrent(m.Generation), _ => Lose($"no keep-alive acknowledgement for {_settings.Options.Session.Ttl.TotalSeconds:0.#}s"));
+        Receive<OwnKeyDeleted>(m => IsCurrent(m.Generation), _ => Lose("own session key was deleted"));
+        Receive<OwnKeyWatchFailed>(m => IsCurrent(m.Generation), m => Lose("watch of own session key failed: " + m.Error.Message));
+        Receive<SubscribeSession>(OnSubscribe);
+        Receive<GetSession>(_ => Sender.Tell(new CurrentSession(_live?.Session), Self));
+        ReceiveAsync<ShutdownSession>(OnShutdownAsync);
+        Receive<Terminated>(t => _subscribers.Remove(t.ActorRef));
+        // Stale generations and leftovers are expected after a loss; drop them quietly.
+        Receive<SessionBuildFailed>(_ => { });
+        Receive<LeaseAcked>(_ => { });
+        Receive<LeaseEnded>(_ => { });
+        Receive<AckDeadline>(_ => { });
+        Receive<OwnKeyDeleted>(_ => { });
+        Receive<OwnKeyWatchFailed>(_ => { });
+        Receive<EstablishSession>(_ => { });
+    }
+
+    /// <summary>Props of a session actor.</summary>
+    public static Props Props(SessionActorSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return Kernel.Props.Create(() => new SessionActor(settings));
+    }
+
+    private ComponentHost Host => _settings.Host;
+
+    /// <inheritdoc />
+    protected override void PreStart()
+    {
+        foreach (var (name, props) in _settings.Children)
+        {
+            _children.Add(Context.ActorOf(props, name));
+        }
+        Self.Tell(new EstablishSession(_generation.Value));
+    }
+
+    /// <inheritdoc />
+    protected override void PostStop()
+    {
+        // Ends the keep-alive and the watch; the lease then expires by itself unless ShutdownSession revoked it.
+        _life.Cancel();
+        _life.Dispose();
+    }
+
+    private bool IsCurrent(int generation) => generation == _generation.Value && _live is not null && !_stopping;
+
+    private void StartBuild()
+    {
+        _buildStarted = _time.GetTimestamp();
+        var generation = _generation.Value;
+        SessionBuilder.BuildAsync(generation, _settings, _life.Token)
+            .PipeTo(Self, failure: e => new SessionBuildFailed(generation, e));
+    }
+
+    private void OnBuilt(SessionBuilt built)
+    {
+        if (built.Generation != _generation.Value || _stopping)
+        {
+            // Built for a session we no longer want: let it go.
+            CloseAsync(built.KeepAlive, built.Session.LeaseId).PipeTo(Self, success: () => Done.Instance, failure: _ => Done.Instance);
+            return;
+        }
+        _attempt = 0;
+        var generation = built.Generation;
+        var session = built.Session;
+        var watchCts = CancellationTokenSource.CreateLinkedTokenSource(_life.Token);
+        var key = _settings.Layout.SessionKey(session.Role, session.ServerId);
+        var keepAlivePump = PumpKeepAliveAsync(built.KeepAlive, generation, Self, _settings, _generation);
+        var watchPump = PumpOwnKeyAsync(_settings.Etcd, key, built.Revision + 1, generation, Self, watchCts.Token);
+        _live = new LiveSession(session, built.Revision, built.KeepAlive, watchCts, Task.WhenAll(keepAlivePump, watchPump));
+        Timers.StartSingleTimer(AckTimerKey, new AckDeadline(generation), _settings.Options.Session.Ttl);
+        SessionLog.Established(Log, session.Role, session.ServerId, session.LeaseId, _settings.Options.Session.Ttl.TotalSeconds, _time.GetElapsedTime(_buildStarted).TotalMilliseconds);
+        Host.SetSession(session.ServerId, session.LeaseId, $"session {session.ServerId} registered");
+        if (!Roles.IsCoordinator(session.Role) && Host.State == StateCode.Abnormal)
+        {
+            Host.SetState(StateCode.Healthy, "session re-established");
+        }
+        Broadcast(new SessionEstablished(session, built.Revision));
+    }
+
+    private void OnBuildFailed(SessionBuildFailed failed)
+    {
+        _attempt++;
+        var delay = BackoffSupervisor.CalculateDelay(_attempt, _settings.MinBackoff, _settings.MaxBackoff, 0.2, Random.Shared.NextDouble());
+        SessionLog.BuildFailed(Log, _settings.Role, _attempt, failed.Error.Message, delay.TotalMilliseconds);
+        Timers.StartSingleTimer(BuildTimerKey, new EstablishSession(_generation.Value), delay);
+    }
+
+    private void Lose(string reason)
+    {
+        var live = _live!;
+        _live = null;
+        _generation.Value++;
+        _settings.Guard.Reset();
+        Timers.Cancel(AckTimerKey);
+        var session = live.Session;
+        SessionLog.Lost(Log, session.Role, session.ServerId, session.LeaseId, reason);
+        Host.SetSession(0, 0, "session lost: " + reason);
+        if (!Roles.IsCoordinator(session.Role) && Host.State == StateCode.Healthy)
+        {
+            Host.SetState(StateCode.Abnormal, "session lost: " + reason);
+        }
+        Broadcast(new SessionLost(session.ServerId, session.LeaseId, reason));
+        // Revoke too: when only our key vanished the lease still holds the candidate key, which must go.
+        CloseLiveAsync(live).PipeTo(Self, success: () => Done.Instance, failure: _ => Done.Instance);
+        Timers.StartSingleTimer(BuildTimerKey, new EstablishSession(_generation.Value), _settings.MinBackoff);
+    }
+
+    private void OnSubscribe(SubscribeSession subscribe)
+    {
+        _subscribers.Add(subscribe.Subscriber);
+        Context.Watch(subscribe.Subscriber);
+        if (_live is { } live)
+        {
+            subscribe.Subscriber.Tell(new SessionEstablished(live.Session, live.Revision), Self);
+        }
+    }
+
+    private async Task OnShutdownAsync(ShutdownSession _)
+    {
+        var replyTo = Sender;
+        _stopping = true;
+        Timers.CancelAll();
+        var timeout = _settings.Options.Election.ResignTimeout;
+        foreach (var child in _children)
+        {
+            try
+            {
+                await child.Ask<Done>(Resign.Instance, timeout).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is AskTimeoutException or OperationCanceledException)
+            {
+                Log.LogWarning("{Child} did not resign within {Timeout}: {Error}", child.Path, timeout, e.Message);
+            }
+        }
+        if (_live is { } live)
+        {
+            _live = null;
+            _generation.Value++;
+            _settings.Guard.Reset();
+            var t0 = _time.GetTimestamp();
+            await CloseLiveAsync(live).ConfigureAwait(false);
+            SessionLog.Closed(Log, live.Session.Role, live.Session.ServerId, live.Session.LeaseId, _time.GetElapsedTime(t0).TotalMilliseconds);
+            Host.SetSession(0, 0, "session closed");
+        }
+        replyTo.Tell(Done.Instance, Self);
+    }
+
+    private void Broadcast(object message)
+    {
+        foreach (var child in _children)
+        {
+            child.Tell(message, Self);
+        }
+        foreach (var subscriber in _subscribers)
+        {
+            subscriber.Tell(message, Self);
+        }
+    }
+
+    private async Task CloseLiveAsync(LiveSession live)
+    {
+        // Revoke first: the keys go at once, and the keep-alive then reports Revoked, which is ignored.
+        await SessionBuilder.RevokeQuietlyAsync(_settings.Etcd, live.Session.LeaseId).ConfigureAwait(false);
+        await live.WatchCts.CancelAsync().ConfigureAwait(false);
+        await live.KeepAlive.DisposeAsync().ConfigureAwait(false);
+        await live.Pumps.ConfigureAwait(false);
+        live.WatchCts.Dispose();
+    }
+
+    private async Task CloseAsync(LeaseKeepAlive keepAlive, long leaseId)
+    {
+        await SessionBuilder.RevokeQuietlyAsync(_settings.Etcd, leaseId).ConfigureAwait(false);
+        await keepAlive.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private sealed record LiveSession(SessionInfo Session, long Revision, LeaseKeepAlive KeepAlive, CancellationTokenSource WatchCts, Task Pumps);
+
+    /// <summary>The current generation, shared with the pumps so a stale pump cannot refresh the guard.</summary>
+    private sealed class GenerationBox
+    {
+        private int _value;
+
+        public int Value
+        {
+            get => Volatile.Read(ref _value);
+            set => Volatile.Write(ref _value, value);
+        }
+    }
+}

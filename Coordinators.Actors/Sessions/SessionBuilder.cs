@@ -1,0 +1,108 @@
+using System.Globalization;
+using System.Reflection;
+using Coordinators.Actors.Etcd;
+
+namespace Coordinators.Actors.Sessions;
+
+/// <summary>
+/// The etcd I/O of building one session, run off the actor thread: allocate a ServerID, grant a lease, start its
+/// keep-alive, register the session key. The actor receives the outcome as a message.
+/// </summary>
+internal static class SessionBuilder
+{
+    private static readonly string Version =
+        typeof(SessionBuilder).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
+
+    public static async Task<object> BuildAsync(int generation, SessionActorSettings settings, CancellationToken ct)
+    {
+        var etcd = settings.Etcd;
+        var time = etcd.Options.TimeProvider;
+        var serverId = await AllocateServerIdAsync(etcd, settings.Layout, ct).ConfigureAwait(false);
+        var ttlSeconds = (long)Math.Ceiling(settings.Options.Session.Ttl.TotalSeconds);
+        // etcd starts the TTL when it grants, which is after we send: the send time is a safe lower bound for the guard.
+        var sentAt = time.GetTimestamp();
+        var grant = await etcd.GrantLeaseAsync(ttlSeconds, ct).ConfigureAwait(false);
+        LeaseKeepAlive? keepAlive = null;
+        try
+        {
+            settings.Guard.Reset();
+            settings.Guard.Acknowledged(sentAt);
+            keepAlive = etcd.KeepAlive(grant.ID, settings.Options.Session.KeepAliveInterval, ct);
+            var session = new SessionInfo
+            {
+                ServerId = serverId,
+                Role = settings.Role,
+                Address = settings.Host.Address,
+                HostName = Environment.MachineName,
+                Pid = Environment.ProcessId,
+                Version = Version,
+                LeaseId = grant.ID,
+                StartedAt = time.GetUtcNow(),
+            };
+            var key = settings.Layout.SessionKey(settings.Role, serverId);
+            var put = await etcd.Txn()
+                .If(Cmp.CreateRevision(key) == 0)
+                .Then(Op.Put(key, session.ToJson(), grant.ID))
+                .CommitAsync(ct).ConfigureAwait(false);
+            if (!put.Succeeded)
+            {
+                throw new InvalidOperationException($"session key {key} already exists; ServerID {serverId} was handed out twice");
+            }
+            return new SessionBuilt(generation, session, put.Header.Revision, keepAlive);
+        }
+        catch
+        {
+            if (keepAlive is not null)
+            {
+                await keepAlive.DisposeAsync().ConfigureAwait(false);
+            }
+            await RevokeQuietlyAsync(etcd, grant.ID).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Compare-and-increment of the counter: returns a ServerID no other process ever got.</summary>
+    public static async Task<long> AllocateServerIdAsync(EtcdClient etcd, EtcdLayout layout, CancellationToken ct)
+    {
+        var key = layout.ServerIdCounter;
+        // Start by assuming the counter is absent (ModRevision 0); a failed compare returns its current value.
+        long modRevision = 0, current = 0;
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            var next = current + 1;
+            var txn = await etcd.Txn()
+                .If(Cmp.ModRevision(key) == modRevision)
+                .Then(Op.Put(key, next.ToString(CultureInfo.InvariantCulture)))
+                .Else(Op.Get(key))
+                .CommitAsync(ct).ConfigureAwait(false);
+            if (txn.Succeeded)
+            {
+                return next;
+            }
+            var kvs = txn.Responses[0].ResponseRange.Kvs;
+            if (kvs.Count == 0)
+            {
+                modRevision = 0;
+                current = 0;
+                continue;
+            }
+            modRevision = kvs[0].ModRevision;
+            current = long.Parse(kvs[0].Value.ToStringUtf8(), NumberStyles.None, CultureInfo.InvariantCulture);
+        }
+        throw new InvalidOperationException($"could not allocate a ServerID at {key}: too much contention");
+    }
+
+    /// <summary>Revokes a lease, swallowing failures (etcd down, lease already gone): best effort on the way out.</summary>
+    public static async Task RevokeQuietlyAsync(EtcdClient etcd, long leaseId, TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(2));
+        try
+        {
+            await etcd.RevokeLeaseAsync(leaseId, cts.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // The lease expires by itself after its TTL; nothing else to do.
+        }
+    }
+}

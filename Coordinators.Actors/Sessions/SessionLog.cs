@@ -1,0 +1,19 @@
+using Microsoft.Extensions.Logging;
+
+namespace Coordinators.Actors.Sessions;
+
+/// <summary>Log events of <see cref="SessionActor"/> (event ids 5200-5299).</summary>
+internal static partial class SessionLog
+{
+    [LoggerMessage(5200, LogLevel.Information, "session {Role}-{ServerId} established: lease {LeaseId:x}, TTL {TtlSeconds}s, in {Ms:F1} ms")]
+    public static partial void Established(ILogger logger, string role, long serverId, long leaseId, double ttlSeconds, double ms);
+
+    [LoggerMessage(5201, LogLevel.Warning, "session {Role}-{ServerId} (lease {LeaseId:x}) lost: {Reason}")]
+    public static partial void Lost(ILogger logger, string role, long serverId, long leaseId, string reason);
+
+    [LoggerMessage(5202, LogLevel.Warning, "{Role}: building a session failed (attempt {Attempt}): {Error}; retrying in {DelayMs:F0} ms")]
+    public static partial void BuildFailed(ILogger logger, string role, int attempt, string error, double delayMs);
+
+    [LoggerMessage(5203, LogLevel.Information, "session {Role}-{ServerId} closed: lease {LeaseId:x} revoked in {Ms:F1} ms")]
+    public static partial void Closed(ILogger logger, string role, long serverId, long leaseId, double ms);
+}
