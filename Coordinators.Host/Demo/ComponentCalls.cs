@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Coordinators.Actors.Components;
 using Coordinators.Actors.Components.Proto;
 using Coordinators.Actors.Grpc;
 
@@ -10,12 +11,6 @@ namespace Coordinators.Host.Demo;
 /// </summary>
 internal sealed class ComponentCalls : IDisposable
 {
-    public static readonly Method<GetComponentStatesRequest, ComponentStates> GetComponentStates =
-        new("coordinators.Component", "GetComponentStates", MethodType.Unary, GetComponentStatesRequest.Parser, ComponentStates.Parser);
-
-    public static readonly Method<ProxyRequest, ProxyResponse> Proxy =
-        new("coordinators.Component", "Proxy", MethodType.Unary, ProxyRequest.Parser, ProxyResponse.Parser);
-
     // One shared handler: one connection pool for every child address.
     private readonly SocketsHttpHandler _handler;
     private readonly GrpcChannelOptions _options;
@@ -32,9 +27,10 @@ internal sealed class ComponentCalls : IDisposable
     public GrpcChannel Channel(string address) =>
         _channels.GetOrAdd(address, a => GrpcChannel.ForAddress(a.Contains("://", StringComparison.Ordinal) ? a : "http://" + a, _options));
 
-    public Task<ComponentStates> StatesAsync(string address, TimeSpan timeout, CancellationToken cancellationToken) =>
-        Channel(address).UnaryAsync(GetComponentStates, new GetComponentStatesRequest(),
-            new CallOptions(Deadline: DateTime.UtcNow + timeout, CancellationToken: cancellationToken));
+    /// <summary>Asks one process for its state; a restarted process on the same address refuses ("node not match").</summary>
+    public Task<ComponentStates> StatesAsync(string address, long serverId, TimeSpan timeout, CancellationToken cancellationToken) =>
+        Channel(address).UnaryAsync(ComponentMethods.GetComponentStates, new GetComponentStatesRequest(),
+            new CallOptions(ComponentMethods.ForServer(serverId), DateTime.UtcNow + timeout, cancellationToken));
 
     public void Dispose()
     {

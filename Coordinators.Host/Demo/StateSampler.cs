@@ -97,7 +97,7 @@ internal sealed class StateSampler
         ComponentStates states;
         try
         {
-            states = await _calls.StatesAsync(address, CallTimeout, cancellationToken).ConfigureAwait(false);
+            states = await _calls.StatesAsync(address, serverId, CallTimeout, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is Actors.Grpc.RpcException or HttpRequestException or IOException or OperationCanceledException)
         {
@@ -107,7 +107,6 @@ internal sealed class StateSampler
             }
             return;
         }
-        // The address may already belong to a restarted process: record what answered, under its own id.
         Record(new StateSample(states.Role, states.ServerId, states.Pid, Name(states.State), states.Term, sent, _events.NowMs));
     }
 

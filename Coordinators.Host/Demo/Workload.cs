@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using Coordinators.Actors.Components;
 using Coordinators.Actors.Components.Proto;
 using Coordinators.Actors.Grpc;
 using Coordinators.Actors.Sessions;
@@ -161,7 +162,7 @@ internal sealed class Workload
         string? error = null;
         try
         {
-            await _calls.Channel(proxyAddress).UnaryAsync(ComponentCalls.Proxy,
+            await _calls.Channel(proxyAddress).UnaryAsync(ComponentMethods.Proxy,
                 new ProxyRequest { CoordinatorRole = coordinatorRole, NodeRole = nodeRole },
                 new CallOptions(Deadline: DateTime.UtcNow + CallTimeout, CancellationToken: cancellationToken)).ConfigureAwait(false);
         }
