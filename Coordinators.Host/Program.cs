@@ -14,6 +14,8 @@ internal static class Program
             "coordinators: keeps a distributed system's coordinators highly available (primary-backup over etcd, MEP 30) "
             + "and its components connected (ConnectionManager, MEP 2).");
         root.Subcommands.Add(ConfigCommand.Create());
+        root.Subcommands.Add(RunCommand.Create());
+        root.Subcommands.Add(StatusCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
         return root;
     }

@@ -1,0 +1,55 @@
+using Coordinators.Actors.Grpc;
+using Coordinators.Actors.Sessions;
+
+namespace Coordinators.Actors.Connections;
+
+/// <summary>
+/// Makes the client a ClientActor uses for a discovered session. The gRPC factory dials the session's
+/// address; standalone mode uses <see cref="InProcessComponentClientFactory"/>. A client that is
+/// <see cref="IDisposable"/> is disposed when its ClientActor stops.
+/// </summary>
+public interface IComponentClientFactory
+{
+    /// <summary>A client bound to <paramref name="session"/>'s ServerID whose calls end when <paramref name="lifetime"/> is cancelled.</summary>
+    IComponentClient Create(SessionInfo session, CancellationToken lifetime);
+}
+
+/// <summary>Dials sessions over gRPC (HTTP/2), one channel per client on a shared connection pool.</summary>
+public sealed class GrpcComponentClientFactory : IComponentClientFactory, IDisposable
+{
+    // Shared by every channel this factory makes: one connection pool per address.
+    private readonly SocketsHttpHandler _handler;
+    private readonly GrpcChannelOptions _options;
+
+    /// <summary>Creates the factory; <paramref name="options"/> configure the shared handler (connect timeout, TLS).</summary>
+    public GrpcComponentClientFactory(GrpcChannelOptions? options = null)
+    {
+        var o = options ?? new GrpcChannelOptions { ConnectTimeout = TimeSpan.FromSeconds(5) };
+        _handler = o.CreateHandler();
+        _options = o with { HttpHandler = _handler };
+    }
+
+    /// <inheritdoc />
+    public IComponentClient Create(SessionInfo session, CancellationToken lifetime)
+    {
+        var address = session.Address.Contains("://", StringComparison.Ordinal) ? session.Address : "http://" + session.Address;
+        return new GrpcComponentClient(GrpcChannel.ForAddress(address, _options), session.ServerId, ownsChannel: true, lifetime);
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _handler.Dispose();
+}
+
+/// <summary>
+/// Standalone mode: sessions of services living in this process are called directly; any other session
+/// (a process outside) falls back to <paramref name="fallback"/> (gRPC).
+/// </summary>
+public sealed class InProcessComponentClientFactory(LocalComponentDirectory directory, IComponentClientFactory fallback, TimeProvider? timeProvider = null)
+    : IComponentClientFactory
+{
+    /// <inheritdoc />
+    public IComponentClient Create(SessionInfo session, CancellationToken lifetime) =>
+        directory.TryGet(session.ServerId, out var service)
+            ? new InProcessComponentClient(service, session.ServerId, timeProvider, lifetime)
+            : fallback.Create(session, lifetime);
+}

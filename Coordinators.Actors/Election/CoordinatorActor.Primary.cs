@@ -1,0 +1,119 @@
+using Coordinators.Actors.Components;
+using Coordinators.Actors.Etcd;
+using Coordinators.Actors.Kernel;
+using Coordinators.Actors.Sessions;
+
+namespace Coordinators.Actors.Election;
+
+/// <summary>Primary and SteppingDown.</summary>
+public sealed partial class CoordinatorActor
+{
+    private void BecomePrimary()
+    {
+        // Logged once the active key is published, so the line says how long the whole takeover took.
+        var from = _phase;
+        Transition(CoordinatorPhase.Primary, "leads the queue", Primary, log: false);
+        _primaryFrom = from;
+        var generation = _generation;
+        _leadership = new CancellationTokenSource();
+        var store = new FencedStore(_settings.Etcd, CandidateKey, _term, _settings.Guard);
+        _store = store;
+        StartServiceAsync(store, _leadership.Token)
+            .PipeTo(Self, success: () => new ServiceStarted(generation), failure: e => new ServiceStartFailed(generation, e));
+        ElectionQueries.WatchDeleteAsync(_settings.Etcd, CandidateKey, 0, Self,
+                new CandidateDeleted(generation), e => new WatchFailed(generation, e), NewWatch())
+            .PipeTo(Self, success: () => Done.Instance, failure: e => new WatchFailed(generation, e));
+        ScheduleGuardCheck();
+    }
+
+    // The phase Primary was entered from, for its delayed transition line.
+    private CoordinatorPhase _primaryFrom;
+    // The fenced store of the current term.
+    private FencedStore? _store;
+
+    private Task StartServiceAsync(FencedStore store, CancellationToken leadership) =>
+        _settings.Service.StartAsync(_term, store, leadership);
+
+    private void Primary()
+    {
+        Receive<ServiceStarted>(m => m.Generation == _generation, _ => PublishActiveKey());
+        Receive<ActivePublished>(m => m.Generation == _generation, _ =>
+        {
+            SetHostState(StateCode.Healthy, $"primary, term {_term}", _term);
+            LogTransition(_primaryFrom, CoordinatorPhase.Primary, "service started, active key published");
+        });
+        Receive<ServiceStartFailed>(m => m.Generation == _generation, m => StepDown("service start failed: " + m.Error.Message));
+        Receive<ActivePublishFailed>(m => m.Generation == _generation, m => StepDown("publishing the active key failed: " + m.Error.Message));
+        Receive<CandidateDeleted>(m => m.Generation == _generation, _ => StepDown("own candidate key deleted"));
+        Receive<WatchFailed>(m => m.Generation == _generation, m => StepDown("candidate watch failed: " + m.Error.Message));
+        Receive<GuardCheck>(m => m.Generation == _generation, _ =>
+        {
+            if (_settings.Guard.IsValid)
+            {
+                ScheduleGuardCheck();
+            }
+            else
+            {
+                StepDown("lease guard expired (no keep-alive acknowledged in time)");
+            }
+        });
+        Receive<GuardRejectedByRequest>(_ => StepDown("lease guard expired; a request was refused"));
+        Receive<SessionLost>(m =>
+        {
+            Trigger();
+            _session = null;
+            StepDown("session lost: " + m.Reason);
+            if (_settings.Options.ExitOnSessionLoss)
+            {
+                Host.RequestStop(CoordinatorActorSettings.SessionLostExitCode, "primary lost its session and exit-on-session-loss is on");
+            }
+        });
+        Common();
+    }
+
+    private void PublishActiveKey()
+    {
+        var generation = _generation;
+        var active = _session! with { Term = _term, Since = _time.GetUtcNow() };
+        var key = _settings.Layout.ActiveKey(Role);
+        _store!.TxnAsync([], [Op.Put(key, active.ToJson(), _session!.LeaseId)], null, _leadership!.Token)
+            .PipeTo(Self, success: _ => new ActivePublished(generation), failure: e => new ActivePublishFailed(generation, e));
+    }
+
+    private void ScheduleGuardCheck()
+    {
+        var remaining = _settings.Guard.Remaining;
+        Timers.StartSingleTimer("guard", new GuardCheck(_generation), remaining > TimeSpan.FromMilliseconds(1) ? remaining : TimeSpan.FromMilliseconds(1));
+    }
+
+    /// <summary>Stops serving at once (state first, then the leadership token), then stops the service.</summary>
+    private void StepDown(string why)
+    {
+        SetHostState(StateCode.StandBy, "stepped down: " + why);
+        EndLeadership();
+        Transition(CoordinatorPhase.SteppingDown, why, SteppingDown);
+        var generation = _generation;
+        _settings.Service.StopAsync(CancellationToken.None)
+            .PipeTo(Self, success: () => new ServiceStopped(generation), failure: _ => new ServiceStopped(generation));
+    }
+
+    private void SteppingDown()
+    {
+        Receive<ServiceStopped>(m => m.Generation == _generation, _ =>
+        {
+            UnstashAll();
+            if (_session is null)
+            {
+                Transition(CoordinatorPhase.AwaitingSession, "service stopped; waiting for a new session", AwaitingSession);
+            }
+            else
+            {
+                StartCampaigning("service stopped; campaigning again");
+            }
+        });
+        Receive<SessionLost>(_ => _session = null);
+        Receive<SessionEstablished>(_ => Stash());
+        Receive<Resign>(_ => Stash());
+        ReceiveAny(_ => { });
+    }
+}

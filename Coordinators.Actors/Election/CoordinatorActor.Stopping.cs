@@ -1,0 +1,63 @@
+using Coordinators.Actors.Components;
+using Coordinators.Actors.Kernel;
+using Coordinators.Actors.Sessions;
+
+namespace Coordinators.Actors.Election;
+
+/// <summary>Stopping: the clean resign of a SIGTERM/SIGINT.</summary>
+public sealed partial class CoordinatorActor
+{
+    // Who asked to resign; answered with Done when the keys are gone.
+    private IActorRef? _resignReplyTo;
+    // The phase the resign started from, for its transition line.
+    private CoordinatorPhase _stoppingFrom;
+
+    private void StartStopping()
+    {
+        Trigger();
+        _resignReplyTo = Sender;
+        _stoppingFrom = _phase;
+        var wasPrimary = _phase == CoordinatorPhase.Primary;
+        // Stop serving before anything else: refuse requests, cancel the service's leadership token.
+        SetHostState(StateCode.Stopping, "resigning");
+        EndLeadership();
+        Transition(CoordinatorPhase.Stopping, "clean stop", Stopping, log: false);
+        if (_session is null)
+        {
+            Self.Tell(new ResignFinished(null));
+            return;
+        }
+        ResignAsync(wasPrimary ? _term : 0)
+            .PipeTo(Self, success: () => new ResignFinished(null), failure: e => new ResignFinished(e));
+    }
+
+    private async Task ResignAsync(long term)
+    {
+        using var cts = new CancellationTokenSource(_settings.Options.Election.ResignTimeout);
+        // One Txn: the active key (fenced by the term) and the candidate key go together, so the next candidate's
+        // watch fires at once; the service is stopped after, as its writes are already fenced out.
+        await ElectionQueries.ResignAsync(_settings.Etcd, _settings.Layout.ActiveKey(Role), CandidateKey, term, cts.Token).ConfigureAwait(false);
+        await _settings.Service.StopAsync(cts.Token).ConfigureAwait(false);
+    }
+
+    private void Stopping()
+    {
+        Receive<ResignFinished>(m =>
+        {
+            var why = m.Error is null ? "resigned: keys deleted" : "resign failed: " + m.Error.Message;
+            LogTransition(_stoppingFrom, CoordinatorPhase.Stopping, why);
+            _resignReplyTo?.Tell(Done.Instance, Self);
+            _resignReplyTo = null;
+            Become(Stopped);
+            UnstashAll();
+        });
+        Receive<Resign>(_ => Stash());
+        ReceiveAny(_ => { });
+    }
+
+    private void Stopped()
+    {
+        Receive<Resign>(_ => Sender.Tell(Done.Instance, Self));
+        ReceiveAny(_ => { });
+    }
+}

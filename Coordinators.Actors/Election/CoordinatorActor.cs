@@ -1,0 +1,154 @@
+using Coordinators.Actors.Components;
+using Coordinators.Actors.Kernel;
+using Coordinators.Actors.Sessions;
+
+namespace Coordinators.Actors.Election;
+
+/// <summary>
+/// One coordinator role's side of MEP 30's primary-backup election, a child of the <see cref="SessionActor"/>.
+/// Behaviours: AwaitingSession, Campaigning (put and rank the candidate key), Standby (watch only the nearest
+/// predecessor, warm up on a timer), Primary (start the service with the term, publish the active key by a
+/// fenced Txn, then Healthy), SteppingDown and Stopping (resign). Leadership ends at once on a failed fence, a
+/// lost session, the lease guard expiring (timer and per-request check) or the own candidate key vanishing.
+/// Every transition is logged in one line.
+/// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Actors are not disposed; sources are disposed on transitions and in PostStop.")]
+public sealed partial class CoordinatorActor : Actor
+{
+    private readonly CoordinatorActorSettings _settings;
+    private readonly TimeProvider _time;
+    private readonly Action _onGuardRejected;
+    private CoordinatorPhase _phase = CoordinatorPhase.AwaitingSession;
+    // Bumped on every transition; results of work started in an earlier behaviour carry an older one.
+    private int _generation;
+    // The live session, or null while there is none.
+    private SessionInfo? _session;
+    // The own candidate key's CreateRevision once known (the term when leading); 0 before the first campaign.
+    private long _term;
+    // Cancelled when leadership ends; null when not primary.
+    private CancellationTokenSource? _leadership;
+    // Cancels the watch of the current behaviour (predecessor or own candidate key).
+    private CancellationTokenSource? _watch;
+    // Monotonic time the current transition was triggered, for "how long it took".
+    private long _triggeredAt;
+    private bool _warmUpRunning;
+
+    private CoordinatorActor(CoordinatorActorSettings settings)
+    {
+        _settings = settings;
+        _time = settings.Etcd.Options.TimeProvider;
+        _triggeredAt = _time.GetTimestamp();
+        var self = Self;
+        _onGuardRejected = () => self.Tell(new GuardRejectedByRequest());
+        AwaitingSession();
+    }
+
+    /// <summary>Props of a coordinator actor.</summary>
+    public static Props Props(CoordinatorActorSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return Kernel.Props.Create(() => new CoordinatorActor(settings));
+    }
+
+    /// <summary>The current phase (for tests and status).</summary>
+    internal CoordinatorPhase Phase => _phase;
+
+    private ComponentHost Host => _settings.Host;
+
+    private string Role => _settings.Role;
+
+    private string CandidateKey => _settings.Layout.CandidateKey(Role, _session!.LeaseId);
+
+    /// <inheritdoc />
+    protected override void PreStart() => Host.GuardRejected += _onGuardRejected;
+
+    /// <inheritdoc />
+    protected override void PostStop()
+    {
+        Host.GuardRejected -= _onGuardRejected;
+        CancelWatch();
+        EndLeadership();
+    }
+
+    /// <summary>Switches behaviour: bumps the generation, cancels timers and the watch, logs one line.</summary>
+    private void Transition(CoordinatorPhase to, string why, Action behaviour, bool log = true)
+    {
+        var from = _phase;
+        _phase = to;
+        _generation++;
+        Timers.CancelAll();
+        CancelWatch();
+        if (log)
+        {
+            LogTransition(from, to, why);
+        }
+        Become(behaviour);
+    }
+
+    private void LogTransition(CoordinatorPhase from, CoordinatorPhase to, string why)
+    {
+        ElectionLog.Transition(Log, Role, _session?.ServerId ?? Host.ServerId, _term, from, to, why, _time.GetElapsedTime(_triggeredAt).TotalMilliseconds);
+        _triggeredAt = _time.GetTimestamp();
+    }
+
+    private void Trigger() => _triggeredAt = _time.GetTimestamp();
+
+    private void CancelWatch()
+    {
+        if (_watch is { } watch)
+        {
+            _watch = null;
+            watch.Cancel();
+            watch.Dispose();
+        }
+    }
+
+    private CancellationToken NewWatch()
+    {
+        CancelWatch();
+        _watch = new CancellationTokenSource();
+        return _watch.Token;
+    }
+
+    private void EndLeadership()
+    {
+        if (_leadership is { } leadership)
+        {
+            _leadership = null;
+            leadership.Cancel();
+            leadership.Dispose();
+        }
+    }
+
+    /// <summary>Sets the component's state unless it is already stopping (the host owns that state).</summary>
+    private void SetHostState(StateCode state, string reason, long? term = null)
+    {
+        if (Host.State != StateCode.Stopping)
+        {
+            Host.SetState(state, reason, term);
+        }
+    }
+
+    /// <summary>Handlers every behaviour shares; register them after the behaviour's own.</summary>
+    private void Common()
+    {
+        Receive<SessionEstablished>(m =>
+        {
+            // A session replaced another without a loss in between (should not happen): start over with it.
+            Trigger();
+            _session = m.Session;
+            _term = 0;
+            StartCampaigning($"session {m.Session.ServerId} established");
+        });
+        Receive<SessionLost>(m =>
+        {
+            Trigger();
+            _session = null;
+            _term = 0;
+            Transition(CoordinatorPhase.AwaitingSession, "session lost: " + m.Reason, AwaitingSession);
+        });
+        Receive<Resign>(_ => StartStopping());
+        // Results of earlier behaviours and stale timers: expected, dropped.
+        ReceiveAny(_ => { });
+    }
+}

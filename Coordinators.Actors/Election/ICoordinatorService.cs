@@ -1,0 +1,21 @@
+namespace Coordinators.Actors.Election;
+
+/// <summary>
+/// The role-specific part of a coordinator (RootCoord, DataCoord ...). The <see cref="CoordinatorActor"/> warms it
+/// up while standby, starts it with the term when it becomes primary, and stops it when leadership ends.
+/// </summary>
+public interface ICoordinatorService
+{
+    /// <summary>Called periodically while standby, so a takeover finds fresh state (MEP 30's WarmUp).</summary>
+    Task WarmUpAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Starts serving as primary for <paramref name="term"/>. Every write must go through
+    /// <paramref name="store"/> (fenced by the term); <paramref name="leadership"/> is cancelled the moment
+    /// leadership ends. A <see cref="LeadershipLostException"/> tells the actor leadership is gone.
+    /// </summary>
+    Task StartAsync(long term, IFencedStore store, CancellationToken leadership);
+
+    /// <summary>Stops serving; called after <c>leadership</c> was cancelled.</summary>
+    Task StopAsync(CancellationToken cancellationToken);
+}

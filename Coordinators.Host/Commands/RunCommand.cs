@@ -1,0 +1,98 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using Coordinators.Actors.Components;
+using Coordinators.Actors.Sessions;
+using Microsoft.Extensions.Logging;
+
+namespace Coordinators.Host.Commands;
+
+/// <summary>
+/// <c>coordinators run --role ROLE</c>: one component in the foreground (a coordinator joins its election; a node
+/// just serves). Logs one line per event to the console, prints <c>READY role=.. serverId=.. address=.. state=..
+/// pid=..</c> once started and <c>STATE role=.. serverId=.. state=.. term=..</c> on each state change, and stops
+/// cleanly (resign, revoke, exit 0) on SIGTERM or SIGINT.
+/// </summary>
+internal static class RunCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("run", "Run one component (coordinator with election, or node) in the foreground");
+        var role = new Option<string>("--role", "-r")
+        {
+            Description = "role to run: " + string.Join(", ", Roles.All),
+            HelpName = "ROLE",
+            Required = true,
+        };
+        command.Options.Add(role);
+        var switches = new ConfigurationSwitches();
+        switches.AddTo(command);
+        command.SetAction((result, ct) => RunAsync(result, switches, result.GetValue(role)!, ct));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(ParseResult result, ConfigurationSwitches switches, string role, CancellationToken ct)
+    {
+        var error = result.InvocationConfiguration.Error;
+        var output = result.InvocationConfiguration.Output;
+        if (!Roles.All.Contains(role, StringComparer.Ordinal))
+        {
+            await error.WriteLineAsync($"coordinators: unknown role '{role}'; known roles: {string.Join(", ", Roles.All)}").ConfigureAwait(false);
+            return ExitCodes.BadConfiguration;
+        }
+        if (!switches.TryLoad(result, out var configuration))
+        {
+            return ExitCodes.BadConfiguration;
+        }
+        using var loggerFactory = ConsoleLogging.Create();
+        var logger = loggerFactory.CreateLogger("Coordinators.Host");
+        var stop = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnSignal(PosixSignalContext context)
+        {
+            // Handled here: the default would end the process before the clean resign.
+            context.Cancel = true;
+            stop.TrySetResult(ExitCodes.Ok);
+        }
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+
+        await using var runtime = new ComponentRuntime(role, configuration.Options, loggerFactory);
+        RunComposition.Configure(runtime);
+        runtime.Host.StateChanged += s =>
+        {
+            if (s.ServerId != 0 || s.State is StateCode.Stopping)
+            {
+                output.WriteLine($"STATE role={s.Role} serverId={s.ServerId} state={s.State} term={s.Term}");
+            }
+        };
+        using var startCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        using var cancelStart = stop.Task.ContinueWith(_ => startCts.Cancel(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        try
+        {
+            await runtime.StartAsync(startCts.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (startCts.IsCancellationRequested)
+        {
+            logger.LogInformation("stopped while starting");
+            return await stop.Task.ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "{Role} failed to start: {Error}", role, e.Message);
+            return ExitCodes.StartFailed;
+        }
+        var snapshot = runtime.Host.Snapshot;
+        output.WriteLine($"READY role={role} serverId={snapshot.ServerId} address={snapshot.Address} state={snapshot.State} pid={Environment.ProcessId}");
+
+        var code = await (await Task.WhenAny(stop.Task, runtime.Host.StopRequested, Task.Delay(Timeout.Infinite, ct).ContinueWith(_ => ExitCodes.Ok, TaskScheduler.Default)).ConfigureAwait(false)).ConfigureAwait(false);
+        try
+        {
+            await runtime.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (AggregateException e)
+        {
+            logger.LogWarning("stop finished with errors: {Error}", e.Message);
+        }
+        logger.LogInformation("{Role} stopped, exit code {Code}", role, code);
+        return code;
+    }
+}

@@ -1,0 +1,72 @@
+using Coordinators.Actors.Components.Proto;
+using Coordinators.Actors.Connections;
+using Coordinators.Actors.Grpc;
+
+namespace Coordinators.Tests.Connections;
+
+public sealed class InProcessComponentClientTests
+{
+    [Fact]
+    public async Task Call_OtherServerId_FailsNodeNotMatch()
+    {
+        var client = new InProcessComponentClient(new SlowService(8), 3);
+        var e = await Assert.ThrowsAsync<RpcException>(() => client.PingAsync(new PingRequest()));
+        Assert.Equal(StatusCode.FailedPrecondition, e.StatusCode);
+        Assert.True(ComponentCalls.IsNodeNotMatch(e));
+    }
+
+    [Fact]
+    public async Task Call_LifetimeCancelled_FailsUnavailableAtOnce()
+    {
+        using var lifetime = new CancellationTokenSource();
+        var client = new InProcessComponentClient(new SlowService(4), 4, lifetime: lifetime.Token);
+        var work = client.WorkAsync(new WorkRequest { Milliseconds = 30_000 });
+        await lifetime.CancelAsync();
+        var e = await Assert.ThrowsAsync<RpcException>(() => work.WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.Equal(StatusCode.Unavailable, e.StatusCode);
+        Assert.Equal("server 4 left: session deleted", e.Status.Detail);
+    }
+
+    [Fact]
+    public async Task Call_PastDeadline_FailsDeadlineExceeded()
+    {
+        var client = new InProcessComponentClient(new SlowService(5), 5);
+        var e = await Assert.ThrowsAsync<RpcException>(() => client.WorkAsync(new WorkRequest { Milliseconds = 30_000 }, new CallOptions().WithTimeout(TimeSpan.FromMilliseconds(50))));
+        Assert.Equal(StatusCode.DeadlineExceeded, e.StatusCode);
+    }
+
+    [Fact]
+    public async Task Call_MatchingServer_ReachesTheServiceDirectly()
+    {
+        var client = new InProcessComponentClient(new SlowService(6), 6);
+        var reply = await client.PingAsync(new PingRequest { Payload = "hi" });
+        Assert.Equal(new PingResponse { Payload = "hi", Role = "querynode", ServerId = 6 }, reply);
+    }
+
+    /// <summary>An in-process service whose Work waits as asked, honouring cancellation.</summary>
+    internal sealed class SlowService(long serverId, string role = "querynode", TimeSpan? connectDelay = null) : IComponentService
+    {
+        public long ServerId => serverId;
+
+        public async Task<ComponentStates> GetComponentStatesAsync(GetComponentStatesRequest request, CancellationToken cancellationToken)
+        {
+            if (connectDelay is { } d)
+            {
+                await Task.Delay(d, cancellationToken);
+            }
+            return new ComponentStates { Role = role, ServerId = serverId, State = StateCode.Healthy };
+        }
+
+        public Task<PingResponse> PingAsync(PingRequest request, CancellationToken cancellationToken) =>
+            Task.FromResult(new PingResponse { Payload = request.Payload, Role = role, ServerId = serverId });
+
+        public async Task<WorkResponse> WorkAsync(WorkRequest request, CancellationToken cancellationToken)
+        {
+            await Task.Delay(request.Milliseconds, cancellationToken);
+            return new WorkResponse { ServerId = serverId, ElapsedMs = request.Milliseconds };
+        }
+
+        public Task<ProxyResponse> ProxyAsync(ProxyRequest request, CancellationToken cancellationToken) =>
+            throw new RpcException(StatusCode.Unimplemented, "no proxy");
+    }
+}
