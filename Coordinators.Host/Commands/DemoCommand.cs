@@ -56,6 +56,18 @@ internal static class DemoCommand
                 Faults = result.GetValue(faults)!,
                 Interactive = !result.GetValue(plain) && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive,
             };
+            if (!options.Interactive)
+            {
+                // Logs and pipes get plain text, wide enough that the final tables do not wrap.
+                AnsiConsole.Console = AnsiConsole.Create(new AnsiConsoleSettings
+                {
+                    Ansi = AnsiSupport.No,
+                    ColorSystem = ColorSystemSupport.NoColors,
+                    Interactive = InteractionSupport.No,
+                    Out = new AnsiConsoleOutput(Console.Out),
+                });
+                AnsiConsole.Profile.Width = 160;
+            }
             return RunAsync(options, error, cancellationToken);
         });
         return command;

@@ -34,7 +34,7 @@ internal static class TimelineSvg
             + "<rect width=\"3\" height=\"6\" fill=\"#ff7f0e\"/></pattern></defs>\n");
         svg.Append(Inv($"<rect width=\"{Width}\" height=\"{height}\" fill=\"white\"/>\n"));
         svg.Append(Inv($"<text x=\"{Left}\" y=\"22\" font-size=\"16\" font-weight=\"bold\">coordinators demo — {Esc(Title(run))}</text>\n"));
-        svg.Append(Inv($"<text x=\"{Left}\" y=\"42\" fill=\"#555\">bars: primary (role colour), standby (pale), node serving (green), paused (hatched); red lines: faults; ◆ active key published</text>\n"));
+        svg.Append(Inv($"<text x=\"{Left}\" y=\"42\" fill=\"#555\">bars: primary (role colour), standby (pale blue), node serving (green), starting (yellow), stopping (orange), paused (hatched); red lines: faults; ◆ active key published</text>\n"));
 
         // Time grid every 10 s.
         for (var s = 0; s * 1000 <= endMs; s += 10)
@@ -105,7 +105,7 @@ internal static class TimelineSvg
                     "Healthy" when Roles.IsCoordinator(child.Role) => RoleColours.GetValueOrDefault(child.Role, "#333"),
                     "Healthy" => "#98df8a",
                     "StandBy" => "#c7d7ea",
-                    "Initializing" => "#fff3b0",
+                    "Initializing" => "#f2d16b",
                     "Stopping" or "Abnormal" => "#ffbb78",
                     _ => null,
                 };
