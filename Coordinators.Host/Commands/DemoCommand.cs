@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using Coordinators.Actors.Config;
 using Coordinators.Host.Demo;
 using Spectre.Console;
@@ -76,6 +77,15 @@ internal static class DemoCommand
     private static async Task<int> RunAsync(DemoOptions options, TextWriter error, CancellationToken cancellationToken)
     {
         var orchestrator = new DemoOrchestrator(options, error);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        void OnSignal(PosixSignalContext context)
+        {
+            // Handled here: the runtime's default would end the process at once and orphan every child.
+            context.Cancel = true;
+            stop.Cancel();
+        }
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         // Ctrl-C: System.CommandLine cancels the token and, after its own timeout, lets Main return while this
         // still runs. The process-exit hook then waits for the clean stop, and kills what is left as a last resort.
@@ -89,11 +99,11 @@ internal static class DemoCommand
         AppDomain.CurrentDomain.ProcessExit += onExit;
         try
         {
-            var code = await orchestrator.RunAsync(cancellationToken).ConfigureAwait(false);
+            var code = await orchestrator.RunAsync(stop.Token).ConfigureAwait(false);
             PrintSummary(orchestrator.Result!, options);
             return code;
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
             await error.WriteLineAsync("coordinators demo: interrupted").ConfigureAwait(false);
             return DemoOrchestrator.Interrupted;

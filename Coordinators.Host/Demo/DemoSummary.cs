@@ -34,6 +34,11 @@ internal static class DemoSummary
         }
         AnsiConsole.Write(faults);
 
+        if (run.Interrupted)
+        {
+            AnsiConsole.MarkupLine(Markup.Escape($"interrupted after {run.EndMs / 1000:F1} s: every child and etcd stopped; leftover processes: {run.SurvivingPids.Count}; partial report in {Path.Combine(outDir, "report.json")}"));
+            return;
+        }
         var invariants = new Table().Border(TableBorder.Rounded).Title("[bold]invariants[/]");
         invariants.AddColumn("invariant");
         invariants.AddColumn("holds");

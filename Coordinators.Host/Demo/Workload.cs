@@ -166,15 +166,19 @@ internal sealed class Workload
                 new ProxyRequest { CoordinatorRole = coordinatorRole, NodeRole = nodeRole },
                 new CallOptions(Deadline: DateTime.UtcNow + CallTimeout, CancellationToken: cancellationToken)).ConfigureAwait(false);
         }
-        catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception) when (cancellationToken.IsCancellationRequested)
+        {
+            // The demo is stopping: a call cut short by that is neither a success nor a failure of the cluster.
+            return;
+        }
+        catch (RpcException e)
         {
             error = $"{e.StatusCode}: {e.Status.Detail}";
         }
-        catch (Exception e) when (e is HttpRequestException or IOException && !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (e is HttpRequestException or IOException)
         {
             error = e.GetType().Name + ": " + e.Message;
         }
-        cancellationToken.ThrowIfCancellationRequested();
         var record = new CallRecord(start, _events.NowMs, error is null, coordinatorRole, nodeRole);
         lock (_records)
         {
