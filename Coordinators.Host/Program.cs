@@ -16,6 +16,7 @@ internal static class Program
         root.Subcommands.Add(ConfigCommand.Create());
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(StatusCommand.Create());
+        root.Subcommands.Add(ProbeCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
         return root;
     }

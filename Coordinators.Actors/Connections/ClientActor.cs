@@ -54,6 +54,7 @@ internal sealed class ClientActor : Actor
     {
         _client = _factory.Create(_session, _lifetime.Token);
         StartRound("discovered");
+        Context.Parent.Tell(new ClientStarted(), Self);
     }
 
     protected override void PostStop()

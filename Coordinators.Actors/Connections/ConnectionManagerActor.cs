@@ -33,9 +33,11 @@ internal sealed class ConnectionManagerActor : Actor
         _factory = factory;
         Receive<AddDependency>(OnAddDependency);
         Receive<DependencySnapshot>(m => _dependencies.ContainsKey(m.DependencyId), OnSnapshot);
-        Receive<SessionPut>(m => _dependencies.ContainsKey(m.DependencyId), m => OnPut(m.DependencyId, m.Key, m.Value));
+        Receive<SessionPut>(m => _dependencies.ContainsKey(m.DependencyId), m => _ = OnPut(m.DependencyId, m.Key, m.Value));
         Receive<SessionDeleted>(m => _dependencies.ContainsKey(m.DependencyId), m => OnDeleted(m.Key, "session deleted"));
         Receive<DependencyWatchFailed>(m => _dependencies.ContainsKey(m.DependencyId), OnWatchFailed);
+        Receive<ClientStarted>(_ => OnChildSettled(Sender));
+        Receive<Terminated>(t => OnChildSettled(t.ActorRef));
         Receive<Reresolve>(OnReresolve);
         Receive<ReresolveResult>(OnReresolveResult);
         ReceiveAny(_ => { });
@@ -113,7 +115,32 @@ internal sealed class ConnectionManagerActor : Actor
         }
         foreach (var (key, value) in m.Sessions)
         {
-            OnPut(d.Id, key, value);
+            if (OnPut(d.Id, key, value) is { } child)
+            {
+                d.Pending.Add(child);
+            }
+        }
+        d.SnapshotApplied = true;
+        TryAnswer(d);
+    }
+
+    private void OnChildSettled(IActorRef child)
+    {
+        foreach (var d in _dependencies.Values)
+        {
+            if (d.Pending.Remove(child))
+            {
+                TryAnswer(d);
+            }
+        }
+    }
+
+    /// <summary>AddDependency answers once the snapshot's clients have all published a handle.</summary>
+    private static void TryAnswer(Dependency d)
+    {
+        if (d.Ready || !d.SnapshotApplied || d.Pending.Count > 0)
+        {
+            return;
         }
         d.Ready = true;
         foreach (var waiter in d.Waiters)
@@ -123,12 +150,12 @@ internal sealed class ConnectionManagerActor : Actor
         d.Waiters.Clear();
     }
 
-    private void OnPut(int dependencyId, string key, string value)
+    private IActorRef? OnPut(int dependencyId, string key, string value)
     {
         if (!SessionInfo.TryParse(value, out var session, out var error))
         {
             ConnectionsLog.MalformedSession(Log, key, error);
-            return;
+            return null;
         }
         var role = _dependencies[dependencyId].Role;
         if (_children.TryGetValue(key, out var child))
@@ -137,7 +164,7 @@ internal sealed class ConnectionManagerActor : Actor
             {
                 _children[key] = child with { Session = session };
                 child.Actor.Tell(new SessionReadded(session), Self);
-                return;
+                return null;
             }
             // Another process now owns the key (a new primary, or a restart): the old client must never be used again.
             child.Actor.Tell(new SessionGone($"server {child.Session.ServerId} replaced by server {session.ServerId}"), Self);
@@ -145,7 +172,9 @@ internal sealed class ConnectionManagerActor : Actor
         }
         var props = Props.Create(() => new ClientActor(key, role, session!, _factory, _options.Connect, _registry, _options.TimeProvider));
         var actor = Context.ActorOf(props, $"client-{session!.ServerId}-{++_nextChildId}");
+        Context.Watch(actor);
         _children[key] = (actor, session, dependencyId);
+        return actor;
     }
 
     private void OnDeleted(string key, string reason)
@@ -189,7 +218,7 @@ internal sealed class ConnectionManagerActor : Actor
         }
         else if (SessionInfo.TryParse(m.Value, out var session, out _) && session!.ServerId != m.ServerId)
         {
-            OnPut(child.DependencyId, m.Key, m.Value);
+            _ = OnPut(child.DependencyId, m.Key, m.Value);
         }
         else
         {
@@ -204,6 +233,11 @@ internal sealed class ConnectionManagerActor : Actor
         private CancellationTokenSource? _watch;
 
         public bool Ready { get; set; }
+
+        public bool SnapshotApplied { get; set; }
+
+        // Children of the first snapshot that have not yet published their first handle.
+        public HashSet<IActorRef> Pending { get; } = [];
 
         public List<IActorRef> Waiters { get; } = [];
 

@@ -27,6 +27,9 @@ internal sealed record ReresolveResult(string Key, long ServerId, string? Value)
 /// <summary>Stops every client and watch, then answers Done.</summary>
 internal sealed record ShutdownConnections;
 
+/// <summary>A ClientActor published its first handle (so AddDependency can answer with every client visible).</summary>
+internal sealed record ClientStarted;
+
 /// <summary>Tells a ClientActor its key was put again (a new Add event): reconnect when Offline.</summary>
 internal sealed record SessionReadded(SessionInfo Session);
 

@@ -1,0 +1,174 @@
+using System.Diagnostics;
+using Coordinators.Actors.Components.Proto;
+using Coordinators.Actors.Connections;
+using Coordinators.Actors.Etcd;
+using Coordinators.Actors.Grpc;
+using Coordinators.Actors.Sessions;
+using Coordinators.Tests.Fixtures;
+
+namespace Coordinators.Tests.Connections;
+
+/// <summary>Real <c>coordinators run</c> and <c>coordinators probe</c> processes, signalled with SIGKILL (session TTL 2 s).</summary>
+[Collection(IntegrationCollection.Name)]
+[Trait("Category", "Integration")]
+public sealed class NodeProcessTests(ConnectionsEtcdFixture etcd) : IClassFixture<ConnectionsEtcdFixture>
+{
+    private static readonly TimeSpan Ttl = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan Backstop = TimeSpan.FromSeconds(30);
+
+    private EtcdClient Etcd => etcd.Client;
+
+    private string[] Switches(EtcdLayout layout) => ["--etcd", string.Join(',', etcd.Cluster.ClientUrls), "--root", layout.Root, "--session-ttl", "2s"];
+
+    private async Task<(HostRunner Process, long ServerId, string State)> RunAsync(EtcdLayout layout, string role)
+    {
+        var process = HostRunner.Start(["run", "--role", role, .. Switches(layout)]);
+        var ready = await process.WaitForLineAsync(l => l.StartsWith("READY ", StringComparison.Ordinal), Backstop);
+        var fields = ready.Split(' ').Skip(1).Select(f => f.Split('=', 2)).ToDictionary(f => f[0], f => f[1]);
+        return (process, long.Parse(fields["serverId"], System.Globalization.CultureInfo.InvariantCulture), fields["state"]);
+    }
+
+    [Fact]
+    public async Task Probe_TwoQueryNodes_BothHealthy_AfterSigkillOneWithinTtlPlusOneSecond()
+    {
+        var layout = ConnectionsEtcdFixture.NewLayout();
+        var (a, aId, _) = await RunAsync(layout, Roles.QueryNode);
+        await using var _a = a;
+        var (b, bId, _) = await RunAsync(layout, Roles.QueryNode);
+        await using var _b = b;
+
+        var both = await HostRunner.RunAsync(["probe", "--role", Roles.QueryNode, .. Switches(layout)]);
+        Assert.True(both.ExitCode == 0, both.StandardOutput + both.StandardError);
+        var lines = both.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal([$"serverId={aId}", $"serverId={bId}"], lines.Select(l => l.Split(' ')[0]));
+        Assert.All(lines, l => Assert.Contains(" state=Healthy rtt=", l, StringComparison.Ordinal));
+
+        using var cts = new CancellationTokenSource(Backstop);
+        var deleted = WaitDeletedAsync(layout.SessionKey(Roles.QueryNode, bId), cts.Token);
+        var killedAt = Stopwatch.GetTimestamp();
+        b.Signal(UnixSignal.SIGKILL);
+        var gone = Stopwatch.GetElapsedTime(killedAt, await deleted);
+        var one = await HostRunner.RunAsync(["probe", "--role", Roles.QueryNode, "--json", .. Switches(layout)]);
+        var shownAfter = Stopwatch.GetElapsedTime(killedAt);
+        Assert.True(one.ExitCode == 0, one.StandardOutput + one.StandardError);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(one.StandardOutput)!.AsArray();
+        Assert.Equal([(aId, "Healthy")], json.Select(n => ((long)n!["serverId"]!, (string)n["state"]!)));
+        Assert.True(gone < Ttl + TimeSpan.FromSeconds(1), $"the killed node's session went after {gone.TotalMilliseconds:0} ms");
+        Assert.True(shownAfter < Ttl + TimeSpan.FromSeconds(2), $"probe showed one node {shownAfter.TotalMilliseconds:0} ms after the kill");
+    }
+
+    [Fact]
+    public async Task Sigkill_WorkInFlight_FailsUnavailableNoLaterThan100msAfterTheDeleteEvent()
+    {
+        var layout = ConnectionsEtcdFixture.NewLayout();
+        var (node, id, _) = await RunAsync(layout, Roles.DataNode);
+        await using var _n = node;
+        await using var cm = new ConnectionManager(Etcd, new ConnectionManagerOptions { Layout = layout });
+        await cm.AddDependencyAsync(Roles.DataNode);
+        await cm.WaitForClientsAsync(Roles.DataNode, 1).WaitAsync(Backstop);
+        using var cts = new CancellationTokenSource(Backstop);
+        var deleted = WaitDeletedAsync(layout.SessionKey(Roles.DataNode, id), cts.Token);
+        var work = cm.ForServer(id).WorkAsync(new WorkRequest { Milliseconds = 5000 });
+        var failedAt = work.ContinueWith(_ => Stopwatch.GetTimestamp(), TaskScheduler.Default);
+        node.Signal(UnixSignal.SIGKILL);
+        var e = await Assert.ThrowsAsync<RpcException>(() => work.WaitAsync(Backstop));
+        Assert.Equal(StatusCode.Unavailable, e.StatusCode);
+        var deleteAt = await deleted;
+        // The kill resets the connection, so the call usually fails before the DELETE; never more than 100 ms after it.
+        var late = Stopwatch.GetElapsedTime(deleteAt, await failedAt);
+        Assert.True(late < TimeSpan.FromMilliseconds(100), $"the call failed {late.TotalMilliseconds:0} ms after the DELETE event");
+        while (cm.IsOnline(id))
+        {
+            await cm.Registry.NextChange(Roles.DataNode).WaitAsync(cts.Token);
+        }
+    }
+
+    [Fact]
+    public async Task RootcoordSigkillFailover_WaitForPrimaryLoop_LosesNoCall()
+    {
+        var layout = ConnectionsEtcdFixture.NewLayout();
+        var (first, firstId, _) = await RunAsync(layout, Roles.RootCoord);
+        await using var _f = first;
+        // READY comes once the election placed the process; the first one then becomes primary.
+        await first.WaitForLineAsync(l => l.StartsWith($"STATE role=rootcoord serverId={firstId} state=Healthy", StringComparison.Ordinal), Backstop);
+        var (second, secondId, secondState) = await RunAsync(layout, Roles.RootCoord);
+        await using var _s = second;
+        Assert.Equal("StandBy", secondState);
+        await using var cm = new ConnectionManager(Etcd, new ConnectionManagerOptions { Layout = layout });
+        await cm.AddDependencyAsync(Roles.RootCoord);
+        await cm.WaitForClientsAsync(Roles.RootCoord, 1).WaitAsync(Backstop);
+
+        var client = cm.ForRole(Roles.RootCoord, waitForPrimary: true);
+        var answers = System.Threading.Channels.Channel.CreateUnbounded<long>();
+        var failures = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var stop = new CancellationTokenSource();
+        var loop = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    var reply = await client.PingAsync(new PingRequest(), new CallOptions().WithTimeout(TimeSpan.FromSeconds(15)));
+                    answers.Writer.TryWrite(reply.ServerId);
+                }
+                catch (RpcException e)
+                {
+                    failures.Enqueue(e.Status.ToString());
+                }
+            }
+        });
+        using var cts = new CancellationTokenSource(Backstop);
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.Equal(firstId, await answers.Reader.ReadAsync(cts.Token));
+        }
+        first.Signal(UnixSignal.SIGKILL);
+        var total = 20;
+        var bySecond = 0;
+        while (bySecond < 20)
+        {
+            var id = await answers.Reader.ReadAsync(cts.Token);
+            total++;
+            bySecond += id == secondId ? 1 : 0;
+        }
+        await stop.CancelAsync();
+        await loop.WaitAsync(Backstop);
+        Assert.Empty(failures);
+        Assert.True(total >= 40, $"{total} calls answered");
+    }
+
+    [Fact]
+    public async Task Proxy_CallsThePrimaryAndANode_ReturnsBothServerIdsAndTheTerm()
+    {
+        var layout = ConnectionsEtcdFixture.NewLayout();
+        var (root, rootId, _) = await RunAsync(layout, Roles.RootCoord);
+        await using var _r = root;
+        var (query, queryId, _) = await RunAsync(layout, Roles.QueryNode);
+        await using var _q = query;
+        var (proxy, proxyId, _) = await RunAsync(layout, Roles.Proxy);
+        await using var _p = proxy;
+        await using var cm = new ConnectionManager(Etcd, new ConnectionManagerOptions { Layout = layout });
+        await cm.AddDependencyAsync(Roles.Proxy);
+        await cm.WaitForClientsAsync(Roles.Proxy, 1).WaitAsync(Backstop);
+        var active = await Etcd.GetAsync(layout.ActiveKey(Roles.RootCoord));
+        Assert.True(SessionInfo.TryParse(active.Kvs[0].Value.ToStringUtf8(), out var primary, out _));
+
+        var reply = await cm.ForServer(proxyId).ProxyAsync(
+            new ProxyRequest { CoordinatorRole = Roles.RootCoord, NodeRole = Roles.QueryNode },
+            new CallOptions().WithTimeout(TimeSpan.FromSeconds(10)));
+        Assert.Equal(new ProxyResponse { CoordinatorServerId = rootId, CoordinatorTerm = primary!.Term, NodeServerId = queryId }, reply);
+        Assert.True(reply.CoordinatorTerm > 0);
+    }
+
+    private async Task<long> WaitDeletedAsync(string key, CancellationToken cancellationToken)
+    {
+        await foreach (var r in Etcd.Watch(key, new WatchOptions { NoPut = true }, cancellationToken))
+        {
+            if (r.Events.Count > 0)
+            {
+                return Stopwatch.GetTimestamp();
+            }
+        }
+        throw new InvalidOperationException("watch ended");
+    }
+}
