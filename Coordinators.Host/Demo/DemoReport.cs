@@ -101,6 +101,7 @@ internal static class DemoReport
         ["epochOk"] = f.EpochOk,
         ["calls"] = f.Calls,
         ["callsFailed"] = f.CallsFailed,
+        ["callsFailedAtKilledNode"] = f.CallsFailedAtVictim,
         ["worstLatencyMs"] = f.WorstLatencyMs,
         ["endMs"] = Math.Round(f.EndMs, 1),
         ["problem"] = f.Problem,

@@ -38,6 +38,12 @@ internal sealed record FaultResult
     /// <summary>Workload calls that failed between the signal and the end of the fault.</summary>
     public int CallsFailed { get; init; }
 
+    /// <summary>
+    /// Node faults: failed calls whose error names the killed node's address. MEP 2 fails a call to a node that
+    /// is gone fast (Unavailable) rather than hiding it; these are reported, not counted as lost.
+    /// </summary>
+    public int CallsFailedAtVictim { get; init; }
+
     /// <summary>Workload calls that finished between the signal and the end of the fault.</summary>
     public int Calls { get; init; }
 

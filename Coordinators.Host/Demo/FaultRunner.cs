@@ -137,6 +137,7 @@ internal sealed class FaultRunner
             EpochAfter = epochAfter,
             Calls = window.Count,
             CallsFailed = window.Count(r => !r.Ok),
+            CallsFailedAtVictim = fault.Kind == FaultKind.NodeKill ? window.Count(r => !r.Ok && r.Error is not null && r.Error.Contains(session.Address, StringComparison.Ordinal)) : 0,
             WorstLatencyMs = window.Count == 0 ? 0 : Math.Round(window.Max(r => r.LatencyMs), 1),
             EndMs = end,
             Problem = problems.Count == 0 ? null : string.Join("; ", problems),

@@ -8,7 +8,7 @@ using Coordinators.Actors.Sessions;
 namespace Coordinators.Host.Demo;
 
 /// <summary>One proxy call: when it started and ended (demo ms), whether it succeeded, and where it went.</summary>
-internal readonly record struct CallRecord(double StartMs, double EndMs, bool Ok, string CoordinatorRole, string NodeRole)
+internal readonly record struct CallRecord(double StartMs, double EndMs, bool Ok, string CoordinatorRole, string NodeRole, string? Error = null)
 {
     public double LatencyMs => EndMs - StartMs;
 }
@@ -179,7 +179,7 @@ internal sealed class Workload
         {
             error = e.GetType().Name + ": " + e.Message;
         }
-        var record = new CallRecord(start, _events.NowMs, error is null, coordinatorRole, nodeRole);
+        var record = new CallRecord(start, _events.NowMs, error is null, coordinatorRole, nodeRole, error);
         lock (_records)
         {
             _records.Add(record);
