@@ -8,11 +8,13 @@ namespace Coordinators.Benchmarks;
 /// <summary>
 /// The actor kernel against raw System.Threading.Channels doing the same exchange: ping-pong between two
 /// parties and fan-in from 8 senders to one receiver. Prints messages/s for each and the ratio kernel/baseline.
-/// Usage: <c>kernel [messages-per-sender=1000000] [rounds=5]</c>.
+/// Usage: <c>kernel [messages-per-sender=1000000] [rounds=5] [throughput=default]</c>.
 /// </summary>
 internal sealed class KernelBenchmark : IBenchmark
 {
     private const int Senders = 8;
+
+    private static ActorSystemOptions _options = new();
 
     public string Name => "kernel";
 
@@ -23,7 +25,9 @@ internal sealed class KernelBenchmark : IBenchmark
         var perSender = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1_000_000;
         var rounds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5;
         var roundTrips = perSender / 4;
-        Console.WriteLine($"cores={Environment.ProcessorCount} fan-in={Senders}x{perSender} ping-pong={roundTrips} round trips, best of {rounds}");
+        var defaults = new ActorSystemOptions();
+        _options = args.Length > 2 ? new ActorSystemOptions { Throughput = int.Parse(args[2], CultureInfo.InvariantCulture) } : defaults;
+        Console.WriteLine($"cores={Environment.ProcessorCount} throughput={_options.Throughput} fan-in={Senders}x{perSender} ping-pong={roundTrips} round trips, best of {rounds}");
 
         // A first short pass of everything warms up the JIT (tiered compilation) and the thread pool.
         await PingPongKernel(roundTrips / 10);
@@ -66,7 +70,7 @@ internal sealed class KernelBenchmark : IBenchmark
 
     private static async Task<TimeSpan> PingPongKernel(int roundTrips)
     {
-        await using var system = ActorSystem.Create("bench");
+        await using var system = ActorSystem.Create("bench", _options);
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var ponger = system.ActorOf(Props.Create(() => new Ponger()));
         var pinger = system.ActorOf(Props.Create(() => new Pinger(ponger, roundTrips, done)));
@@ -108,7 +112,7 @@ internal sealed class KernelBenchmark : IBenchmark
 
     private static async Task<TimeSpan> FanInKernel(int perSender)
     {
-        await using var system = ActorSystem.Create("bench");
+        await using var system = ActorSystem.Create("bench", _options);
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var receiver = system.ActorOf(Props.Create(() => new Counter((long)Senders * perSender, done)));
         using var start = new ManualResetEventSlim();

@@ -77,7 +77,7 @@ public sealed class GrpcChannel : IDisposable
             {
                 throw headerStatus.StatusCode == StatusCode.OK
                     ? new RpcException(StatusCode.Internal, "the server sent no response message")
-                    : new RpcException(headerStatus, GrpcErrors.ToMetadata(response.Headers));
+                    : new RpcException(AfterDeadline(headerStatus, options.Deadline), GrpcErrors.ToMetadata(response.Headers));
             }
             var body = await response.Content.ReadAsStreamAsync(token).ConfigureAwait(false);
             var message = await GrpcProtocol.ReadMessageAsync(body, MaxReceiveMessageSize, token).ConfigureAwait(false);
@@ -88,7 +88,7 @@ public sealed class GrpcChannel : IDisposable
             var status = GrpcErrors.TrailerStatus(response);
             if (status.StatusCode != StatusCode.OK)
             {
-                throw new RpcException(status, GrpcErrors.ToMetadata(response.TrailingHeaders));
+                throw new RpcException(AfterDeadline(status, options.Deadline), GrpcErrors.ToMetadata(response.TrailingHeaders));
             }
             return message is null
                 ? throw new RpcException(StatusCode.Internal, "the server sent no response message")
@@ -119,6 +119,12 @@ public sealed class GrpcChannel : IDisposable
         where TRequest : IMessage<TRequest>
         where TResponse : IMessage<TResponse>
         => new(new StreamingCall<TRequest, TResponse>(this, method, options, singleRequestFrame: null));
+
+    /// <summary>A failure status that arrives once the deadline has passed is reported as DeadlineExceeded.</summary>
+    private Status AfterDeadline(Status status, DateTime? deadline) =>
+        status.StatusCode != StatusCode.DeadlineExceeded && deadline is { } d && TimeProvider.GetUtcNow().UtcDateTime >= d.ToUniversalTime()
+            ? new Status(StatusCode.DeadlineExceeded, "Deadline Exceeded (server: " + status.Detail + ")")
+            : status;
 
     internal byte[] Frame<T>(T message) where T : IMessage<T>
     {

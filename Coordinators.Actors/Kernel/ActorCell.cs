@@ -163,7 +163,9 @@ internal sealed partial class ActorCell : IThreadPoolWorkItem
             pending.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_resumeAfterPending ??= ResumeAfterPending);
             return;
         }
-        Volatile.Write(ref _status, Idle);
+        // A full fence, not a release write: the emptiness check below must not be reordered before it, or a
+        // concurrent Post that still saw Scheduled and this run that saw an empty queue would both walk away.
+        Interlocked.Exchange(ref _status, Idle);
         if (HasWork())
         {
             Schedule();

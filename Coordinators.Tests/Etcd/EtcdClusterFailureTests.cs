@@ -69,7 +69,8 @@ public sealed class EtcdClusterFailureTests
         var follows = (await probe.MemberListAsync()).Members[follower].ClientURLs[0];
         var index = cluster.ClientUrls.ToList().IndexOf(follows);
         using var client = new EtcdClient(new EtcdClientOptions { Endpoints = [follows, .. cluster.ClientUrls.Where(u => u != follows)] });
-        await client.PutAsync("fo/a", "1");
+        await probe.PutAsync("fo/a", "1");
+        // The client has no connection to the killed member yet, so its first write meets a refused connection.
         cluster.Kill(index);
         // Connection refused: the write cannot have been applied, so it is retried on the next member.
         await client.PutAsync("fo/b", "2");

@@ -26,6 +26,8 @@ internal sealed class StreamingCall<TRequest, TResponse> : IDisposable
     // Fires the deadline: cancels the request and marks why, so the failure maps to DeadlineExceeded.
     private readonly ITimer? _deadlineTimer;
     private volatile bool _deadlineFired;
+    // The call's absolute deadline (UTC), if any: a server status that arrives after it maps to DeadlineExceeded.
+    private readonly DateTime? _deadline;
     private int _disposed;
 
     public StreamingCall(GrpcChannel channel, Method<TRequest, TResponse> method, CallOptions options, byte[]? singleRequestFrame)
@@ -33,6 +35,7 @@ internal sealed class StreamingCall<TRequest, TResponse> : IDisposable
         _channel = channel;
         _method = method;
         _userToken = options.CancellationToken;
+        _deadline = options.Deadline?.ToUniversalTime();
         _cts = CancellationTokenSource.CreateLinkedTokenSource(options.CancellationToken);
         HttpContent content;
         if (singleRequestFrame is not null)
@@ -136,6 +139,12 @@ internal sealed class StreamingCall<TRequest, TResponse> : IDisposable
 
     private bool Finish(Status status)
     {
+        if (status.StatusCode is not (StatusCode.OK or StatusCode.DeadlineExceeded) &&
+            (_deadlineFired || (_deadline is { } d && _channel.TimeProvider.GetUtcNow().UtcDateTime >= d)))
+        {
+            // The server noticed the grpc-timeout first and reported it its own way (grpc-go: Unknown "context deadline exceeded").
+            status = new Status(StatusCode.DeadlineExceeded, "Deadline Exceeded (server: " + status.Detail + ")");
+        }
         _status = status;
         _trailers ??= Metadata.Empty;
         _requestBody?.Complete();

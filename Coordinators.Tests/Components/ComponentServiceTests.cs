@@ -1,0 +1,115 @@
+using Coordinators.Actors.Components;
+using Coordinators.Actors.Components.Proto;
+using Coordinators.Actors.Election;
+using Coordinators.Actors.Grpc;
+using Coordinators.Actors.Grpc.Health;
+using Coordinators.Actors.Kernel.Testing;
+using StateCode = Coordinators.Actors.Components.StateCode;
+
+namespace Coordinators.Tests.Components;
+
+/// <summary>The component service over a real Kestrel server: ServerID check, state check, lease guard.</summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "xunit disposes through IAsyncLifetime.DisposeAsync.")]
+public sealed class ComponentServiceTests : IAsyncLifetime
+{
+    private readonly ComponentHost _host = new("querynode");
+    private GrpcChannel _channel = null!;
+
+    public async Task InitializeAsync()
+    {
+        _host.UseGrpcServer("127.0.0.1:0");
+        await _host.StartAsync();
+        _host.SetSession(5, 0x55, "test session");
+        _channel = GrpcChannel.ForAddress("http://" + _host.Address);
+    }
+
+    public async Task DisposeAsync()
+    {
+        _channel.Dispose();
+        await _host.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Call_OtherServerId_FailedPreconditionNodeNotMatch()
+    {
+        _host.SetState(StateCode.Healthy, "test");
+        var error = await Assert.ThrowsAsync<RpcException>(() =>
+            _channel.UnaryAsync(ComponentMethods.Ping, new PingRequest(), new CallOptions(ComponentMethods.ForServer(6))));
+        Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
+        Assert.Equal("node not match: this is server 5, the call was for 6", error.Status.Detail);
+    }
+
+    [Fact]
+    public async Task GetComponentStates_OtherServerId_AlsoRefused()
+    {
+        var error = await Assert.ThrowsAsync<RpcException>(() =>
+            _channel.UnaryAsync(ComponentMethods.GetComponentStates, new GetComponentStatesRequest(), new CallOptions(ComponentMethods.ForServer(4))));
+        Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
+    }
+
+    [Fact]
+    public async Task Ping_NotHealthy_UnavailableNamingState()
+    {
+        _host.SetState(StateCode.StandBy, "test");
+        var error = await Assert.ThrowsAsync<RpcException>(() =>
+            _channel.UnaryAsync(ComponentMethods.Ping, new PingRequest(), new CallOptions(ComponentMethods.ForServer(5))));
+        Assert.Equal(StatusCode.Unavailable, error.StatusCode);
+        Assert.Equal("querynode (server 5) is StandBy", error.Status.Detail);
+    }
+
+    [Fact]
+    public async Task GetComponentStates_NotHealthy_StillAnswered()
+    {
+        _host.SetState(StateCode.StandBy, "test");
+        var states = await _channel.UnaryAsync(ComponentMethods.GetComponentStates, new GetComponentStatesRequest(), new CallOptions(ComponentMethods.ForServer(5)));
+        Assert.Equal("querynode", states.Role);
+        Assert.Equal(5, states.ServerId);
+        Assert.Equal(Actors.Components.Proto.StateCode.StandBy, states.State);
+        Assert.Equal(Environment.ProcessId, states.Pid);
+        Assert.Equal(_host.Address, states.Address);
+        var health = await _channel.UnaryAsync(HealthServiceImpl.CheckMethod, new HealthCheckRequest());
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, health.Status);
+    }
+
+    [Fact]
+    public async Task PingAndWork_Healthy_Answered()
+    {
+        _host.SetState(StateCode.Healthy, "test", term: 9);
+        var pong = await _channel.UnaryAsync(ComponentMethods.Ping, new PingRequest { Payload = "x" }, new CallOptions(ComponentMethods.ForServer(5)));
+        Assert.Equal(("x", 5L, 9L), (pong.Payload, pong.ServerId, pong.Term));
+        var work = await _channel.UnaryAsync(ComponentMethods.Work, new WorkRequest { Milliseconds = 20 });
+        Assert.Equal(5, work.ServerId);
+        Assert.True(work.ElapsedMs >= 19, $"Work returned after {work.ElapsedMs} ms");
+        var health = await _channel.UnaryAsync(HealthServiceImpl.CheckMethod, new HealthCheckRequest { Service = ComponentMethods.ServiceName });
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, health.Status);
+    }
+
+    [Fact]
+    public async Task Proxy_NoHandler_Unimplemented()
+    {
+        _host.SetState(StateCode.Healthy, "test");
+        var error = await Assert.ThrowsAsync<RpcException>(() => _channel.UnaryAsync(ComponentMethods.Proxy, new ProxyRequest()));
+        Assert.Equal(StatusCode.Unimplemented, error.StatusCode);
+    }
+
+    [Fact]
+    public async Task Ping_HealthyWithExpiredGuard_RefusedAndReported()
+    {
+        var time = new ManualTimeProvider();
+        time.Advance(TimeSpan.FromSeconds(1));
+        var guard = new LeaseGuard(time, TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(400));
+        guard.Acknowledged(time.GetTimestamp());
+        _host.Guard = guard;
+        _host.SetState(StateCode.Healthy, "primary", term: 3);
+        var rejected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _host.GuardRejected += () => rejected.TrySetResult();
+        await _channel.UnaryAsync(ComponentMethods.Ping, new PingRequest());
+
+        time.Advance(TimeSpan.FromSeconds(2)); // as a SIGSTOPped process sees it when resumed
+        var error = await Assert.ThrowsAsync<RpcException>(() => _channel.UnaryAsync(ComponentMethods.Ping, new PingRequest()));
+
+        Assert.Equal(StatusCode.Unavailable, error.StatusCode);
+        Assert.Contains("lease guard expired", error.Status.Detail, StringComparison.Ordinal);
+        await rejected.Task.WaitAsync(TimeSpan.FromSeconds(5));
+    }
+}
