@@ -18,6 +18,7 @@ internal static class Program
         root.Subcommands.Add(StatusCommand.Create());
         root.Subcommands.Add(ProbeCommand.Create());
         root.Subcommands.Add(StandaloneCommand.Create());
+        root.Subcommands.Add(DemoCommand.Create());
         return root;
     }
 }

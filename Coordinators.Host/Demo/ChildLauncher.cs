@@ -1,0 +1,70 @@
+using System.Diagnostics;
+using System.Globalization;
+using Coordinators.Actors.Config;
+
+namespace Coordinators.Host.Demo;
+
+/// <summary>
+/// Builds the command line of a child: the same `coordinators` executable running one role
+/// (<c>run --role R --etcd URL --root P --session-ttl TTL --listen 127.0.0.1:PORT</c>).
+/// </summary>
+internal sealed class ChildLauncher
+{
+    private readonly string _fileName;
+    private readonly IReadOnlyList<string> _prefix;
+    private readonly string _etcd;
+    private readonly string _root;
+    private readonly TimeSpan _ttl;
+
+    public ChildLauncher(string etcd, string root, TimeSpan ttl)
+    {
+        (_fileName, _prefix) = Self();
+        _etcd = etcd;
+        _root = root;
+        _ttl = ttl;
+    }
+
+    /// <summary>How this executable is started again: the apphost itself, or <c>dotnet coordinators.dll</c>.</summary>
+    internal static (string FileName, IReadOnlyList<string> Prefix) Self()
+    {
+        var processPath = Environment.ProcessPath ?? "dotnet";
+        var dll = typeof(ChildLauncher).Assembly.Location;
+        var exe = Path.GetFileNameWithoutExtension(processPath);
+        return string.Equals(exe, "dotnet", StringComparison.OrdinalIgnoreCase) ? (processPath, [dll]) : (processPath, []);
+    }
+
+    public ProcessStartInfo StartInfo(string role, int listenPort)
+    {
+        var psi = new ProcessStartInfo(_fileName)
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+        };
+        foreach (var a in _prefix)
+        {
+            psi.ArgumentList.Add(a);
+        }
+        string[] args =
+        [
+            "run", "--role", role, "--etcd", _etcd, "--root", _root,
+            "--session-ttl", Duration.Format(_ttl),
+            "--listen", "127.0.0.1:" + listenPort.ToString(CultureInfo.InvariantCulture),
+        ];
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+        // The demo decides the cluster's configuration; a developer's COORDINATORS__* variables must not leak in.
+        foreach (var name in psi.Environment.Keys.Where(k => k.StartsWith("COORDINATORS__", StringComparison.OrdinalIgnoreCase)).ToList())
+        {
+            psi.Environment.Remove(name);
+        }
+        // Seventeen runtimes share two cores: skip the tiered-JIT background work that slows every start.
+        psi.Environment["DOTNET_TieredPGO"] = "0";
+        psi.Environment["DOTNET_TC_QuickJitForLoops"] = "1";
+        psi.Environment["DOTNET_ReadyToRun"] = "1";
+        return psi;
+    }
+}

@@ -1,0 +1,111 @@
+using Coordinators.Actors.Etcd;
+using Coordinators.Actors.Sessions;
+
+namespace Coordinators.Host.Demo;
+
+/// <summary>
+/// The demo's child processes: <c>replicas</c> of each coordinator role, one proxy and N of each node kind.
+/// Knows which child owns a pid and whether every child is back in the cluster.
+/// </summary>
+internal sealed class ChildProcessSet
+{
+    private readonly List<DemoChild> _children = [];
+
+    public ChildProcessSet(DemoOptions options, ChildLauncher launcher, DemoEvents events, string logDir)
+    {
+        Directory.CreateDirectory(logDir);
+        void Add(string role, int index)
+        {
+            var name = $"{role}-{index}";
+            _children.Add(new DemoChild(name, role, LoopbackPorts.Next(), Path.Combine(logDir, name + ".log"), launcher, events));
+        }
+        // Replica 1 of every role first, so the first primaries are the "-1" processes on an idle machine.
+        for (var i = 1; i <= options.Replicas; i++)
+        {
+            foreach (var role in Roles.Coordinators)
+            {
+                Add(role, i);
+            }
+        }
+        foreach (var role in new[] { Roles.QueryNode, Roles.DataNode, Roles.IndexNode })
+        {
+            for (var i = 1; i <= options.NodesPerKind; i++)
+            {
+                Add(role, i);
+            }
+        }
+        Add(Roles.Proxy, 1);
+    }
+
+    public IReadOnlyList<DemoChild> All => _children;
+
+    /// <summary>The child that owns (or owned) a pid.</summary>
+    public DemoChild? ByPid(int pid) => _children.FirstOrDefault(c => c.Pids.Contains(pid));
+
+    public void StartAll()
+    {
+        foreach (var c in _children)
+        {
+            c.Start();
+        }
+    }
+
+    /// <summary>Stops every child at once: SIGCONT where paused, SIGTERM, SIGKILL after <paramref name="grace"/>.</summary>
+    public async Task StopAllAsync(TimeSpan grace)
+    {
+        await Task.WhenAll(_children.Select(c => c.StopAsync(grace))).ConfigureAwait(false);
+        foreach (var c in _children)
+        {
+            c.CloseLog();
+        }
+    }
+
+    /// <summary>SIGKILL of every child, without waiting: the last resort when the demo itself is going away.</summary>
+    public void KillAllNow()
+    {
+        foreach (var c in _children)
+        {
+            c.KillNow();
+        }
+    }
+
+    /// <summary>Every pid any child ever had that still exists.</summary>
+    public IReadOnlyList<int> SurvivingPids() =>
+        _children.SelectMany(c => c.Pids).Where(UnixSignals.Exists).ToList();
+
+    /// <summary>
+    /// Why the cluster is not whole, or an empty list when it is: every child runs, has a session under its
+    /// current pid and answers Healthy or StandBy, and every coordinator role has a published primary.
+    /// </summary>
+    public IReadOnlyList<string> Problems(ClusterSnapshot snapshot, IReadOnlyDictionary<long, StateSample> states)
+    {
+        var problems = new List<string>();
+        foreach (var c in _children)
+        {
+            if (c.Pid is not { } pid)
+            {
+                problems.Add($"{c.Name} is not running");
+                continue;
+            }
+            var session = snapshot.Sessions.Values.FirstOrDefault(s => s.Pid == pid);
+            if (session is null)
+            {
+                problems.Add($"{c.Name} (pid {pid}) has no session");
+                continue;
+            }
+            var state = states.GetValueOrDefault(session.ServerId);
+            if (state is null || state.Pid != pid || (state.State != "Healthy" && state.State != "StandBy"))
+            {
+                problems.Add($"{c.Name} (server {session.ServerId}) is {state?.State ?? "not sampled yet"}");
+            }
+        }
+        foreach (var role in Roles.Coordinators)
+        {
+            if (!snapshot.Active.TryGetValue(role, out var active) || !snapshot.Sessions.ContainsKey(active.ServerId))
+            {
+                problems.Add($"{role} has no published primary");
+            }
+        }
+        return problems;
+    }
+}

@@ -1,0 +1,89 @@
+using System.Text.Json.Nodes;
+using Coordinators.Tests.Fixtures;
+
+namespace Coordinators.Tests.Demo;
+
+/// <summary>
+/// Runs `coordinators demo` as a real process: a private etcd, 15 children, a workload and real signals. The
+/// quick fault list (one SIGTERM, one SIGKILL of a primary, one node kill) keeps it near a minute on two cores.
+/// </summary>
+[Collection(IntegrationCollection.Name)]
+[Trait("Category", "Integration")]
+public sealed class DemoEndToEndTests : IDisposable
+{
+    private static readonly string[] InvariantNames =
+        ["single-primary", "epoch-plus-one-per-takeover", "no-call-lost", "every-process-back", "every-fault-recovered"];
+
+    private readonly string _out = Path.Combine(Path.GetTempPath(), "coordinators-demo-" + Guid.NewGuid().ToString("N")[..12]);
+
+    [Fact]
+    public async Task Demo_QuickFaults_ExitsZeroWithInvariantsHeldAndNoProcessLeft()
+    {
+        var result = await HostRunner.RunAsync(["demo", "--ttl", "2s", "--faults", "quick", "--seed", "7", "--out", _out, "--plain"], TimeSpan.FromSeconds(150));
+
+        var report = ReadReport();
+        Assert.True(result.ExitCode == 0, $"exit {result.ExitCode}\n--- stdout ---\n{result.StandardOutput}\n--- stderr ---\n{result.StandardError}");
+        Assert.Equal(0, report["exitCode"]!.GetValue<int>());
+        Assert.True(report["passed"]!.GetValue<bool>());
+        Assert.False(report["interrupted"]!.GetValue<bool>());
+        var invariants = report["invariants"]!.AsArray();
+        Assert.Equal(InvariantNames, invariants.Select(i => i!["name"]!.GetValue<string>()));
+        Assert.All(invariants, i => Assert.True(i!["passed"]!.GetValue<bool>(), i["name"] + ": " + i["detail"]));
+        var faults = report["faults"]!.AsArray();
+        Assert.Equal(["SigTerm", "SigKill", "NodeKill"], faults.Select(f => f!["kind"]!.GetValue<string>()));
+        Assert.All(faults, f => Assert.Null(f!["problem"]?.GetValue<string>()));
+        Assert.All(faults.Take(2), f => Assert.Equal(f!["epochBefore"]!.GetValue<long>() + 1, f["epochAfter"]!.GetValue<long>()));
+        Assert.True(report["workload"]!["calls"]!.GetValue<int>() > 1000, "the workload made too few calls");
+        // Primary failovers lose no call (wait-for-primary); a node kill may fail calls routed to that very node only.
+        Assert.All(faults.Take(2), f => Assert.Equal(0, f!["callsFailed"]!.GetValue<int>()));
+        Assert.Equal(faults[2]!["callsFailed"]!.GetValue<int>(), faults[2]!["callsFailedAtKilledNode"]!.GetValue<int>());
+        Assert.Equal(15, report["processes"]!.AsArray().Count);
+        AssertNoProcessLeft(report);
+        Assert.StartsWith("<svg", await File.ReadAllTextAsync(Path.Combine(_out, "timeline.svg")), StringComparison.Ordinal);
+        Assert.Contains("PASSED", result.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Demo_SigintAfterClusterReady_Exits130AndStopsEveryProcess()
+    {
+        await using var demo = HostRunner.Start(["demo", "--ttl", "2s", "--faults", "none", "--out", _out, "--plain"]);
+        await demo.WaitForLineAsync(l => l.Contains("cluster ready", StringComparison.Ordinal), TimeSpan.FromSeconds(120));
+
+        demo.Signal(UnixSignal.SIGINT);
+        var exitCode = await demo.WaitForExitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(130, exitCode);
+        var report = ReadReport();
+        Assert.True(report["interrupted"]!.GetValue<bool>());
+        Assert.Equal(130, report["exitCode"]!.GetValue<int>());
+        AssertNoProcessLeft(report);
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(_out, recursive: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
+        }
+    }
+
+    private JsonObject ReadReport()
+    {
+        var path = Path.Combine(_out, "report.json");
+        Assert.True(File.Exists(path), "no report.json was written");
+        return JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+    }
+
+    private static void AssertNoProcessLeft(JsonObject report)
+    {
+        var pids = report["processes"]!.AsArray().SelectMany(p => p!["pids"]!.AsArray().Select(x => x!.GetValue<int>())).ToList();
+        var etcdPid = report["events"]!.AsArray().First(e => e!["kind"]!.GetValue<string>() == "etcd")!["data"]!["pid"]!.GetValue<int>();
+        pids.Add(etcdPid);
+        Assert.True(pids.Count >= 16, $"only {pids.Count} pids recorded");
+        Assert.Empty(report["survivingPids"]!.AsArray());
+        Assert.DoesNotContain(pids, p => Directory.Exists($"/proc/{p}"));
+    }
+}
