@@ -62,6 +62,11 @@ public sealed class ConfigPrintTests
     {
         var result = await HostRunner.RunAsync(["--help"], _backstop);
         Assert.Equal(0, result.ExitCode);
-        Assert.Contains("config  Inspect the configuration", result.StandardOutput, StringComparison.Ordinal);
+        // Column widths follow the longest command name, so match the name and its description loosely.
+        foreach (var command in new[] { "config", "run", "status", "probe", "standalone", "demo" })
+        {
+            Assert.Matches($@"(?m)^\s+{command}\s+\S", result.StandardOutput);
+        }
+        Assert.Matches(@"(?m)^\s+config\s+Inspect the configuration", result.StandardOutput);
     }
 }
