@@ -11,6 +11,8 @@ public enum CallAction
     Retry,
     /// <summary>The address serves another process: drop that client, re-read its key, try another target now.</summary>
     Reresolve,
+    /// <summary>That target failed but another of the role is online: try it now, without backoff.</summary>
+    RetryElsewhere,
 }
 
 /// <summary>A retry decision and the reason for it (logged and visible in tests).</summary>
@@ -31,7 +33,11 @@ public static class CallRetryPolicy
     /// <param name="deadlinePassed">The caller's overall deadline has passed, or its token was cancelled.</param>
     /// <param name="targetAvailable">A target is online for the next attempt.</param>
     /// <param name="waitForPrimary">The call waits for a coordinator primary instead of failing fast.</param>
-    public static CallDecision Decide(RpcException error, int attempt, int maxAttempts, bool deadlinePassed, bool targetAvailable, bool waitForPrimary)
+    /// <param name="otherTargetAvailable">
+    /// The call may go to any process of a node role, and one other than the target that just failed is online:
+    /// a node killed a moment ago keeps its session until its lease expires, and calls must not keep meeting it.
+    /// </param>
+    public static CallDecision Decide(RpcException error, int attempt, int maxAttempts, bool deadlinePassed, bool targetAvailable, bool waitForPrimary, bool otherTargetAvailable = false)
     {
         ArgumentNullException.ThrowIfNull(error);
         if (deadlinePassed)
@@ -49,6 +55,10 @@ public static class CallRetryPolicy
         if (waitForPrimary)
         {
             return new(CallAction.Retry, "waiting for a primary");
+        }
+        if (otherTargetAvailable && attempt < maxAttempts)
+        {
+            return new(CallAction.RetryElsewhere, $"{error.StatusCode} at one target; another is online");
         }
         if (!targetAvailable)
         {

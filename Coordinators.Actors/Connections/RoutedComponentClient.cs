@@ -99,7 +99,8 @@ public sealed class RoutedComponentClient : IComponentClient
             {
                 last = e;
                 var passed = token.IsCancellationRequested || (deadline is { } dl && Now >= dl);
-                var decision = CallRetryPolicy.Decide(e, attempt, _policy.MaxAttempts, passed, Pick(excluded) is not null, _waitForPrimary);
+                var elsewhere = _role is not null && _activeKey is null && TryExclude(ref excluded, handle.ServerId);
+                var decision = CallRetryPolicy.Decide(e, attempt, _policy.MaxAttempts, passed, Pick(excluded) is not null, _waitForPrimary, elsewhere);
                 switch (decision.Action)
                 {
                     case CallAction.Fail:
@@ -107,6 +108,8 @@ public sealed class RoutedComponentClient : IComponentClient
                     case CallAction.Reresolve:
                         _manager.Reresolve(handle);
                         (excluded ??= []).Add(handle.ServerId);
+                        continue;
+                    case CallAction.RetryElsewhere:
                         continue;
                 }
                 await BackoffAsync(attempt + 1, deadline, token).ConfigureAwait(false);
@@ -180,6 +183,23 @@ public sealed class RoutedComponentClient : IComponentClient
         {
             _manager.ExitPrimaryWait();
         }
+    }
+
+    // Excludes a failed node for the rest of this call when another of its role is online; otherwise keeps it,
+    // so a role with a single node still gets its retries on that node.
+    private bool TryExclude(ref HashSet<long>? excluded, long serverId)
+    {
+        excluded ??= [];
+        if (!excluded.Add(serverId))
+        {
+            return Pick(excluded) is not null;
+        }
+        if (Pick(excluded) is not null)
+        {
+            return true;
+        }
+        excluded.Remove(serverId);
+        return false;
     }
 
     private ClientHandle? Pick(HashSet<long>? excluded)

@@ -25,7 +25,7 @@ internal static class DemoSummary
                 f.Fault.Index.ToString(CultureInfo.InvariantCulture), f.Fault.Role, f.Fault.Label, Markup.Escape($"{f.Target} #{f.ServerId}"),
                 Markup.Escape(gap), Ms(f.RejoinedMs),
                 f.EpochOk ? $"{f.EpochBefore}→{f.EpochAfter}" : $"[red]{f.EpochBefore}→{f.EpochAfter}[/]",
-                f.CallsFailed == 0 ? $"0/{f.Calls}" : f.CallsFailed == f.CallsFailedAtVictim ? $"[yellow]{f.CallsFailed}[/]/{f.Calls} at victim" : $"[red]{f.CallsFailed}[/]/{f.Calls}",
+                f.CallsFailed == 0 ? $"0/{f.Calls}" : $"[red]{f.CallsFailed}[/]/{f.Calls}{(f.CallsFailedAtVictim > 0 ? $" ({f.CallsFailedAtVictim} at victim)" : "")}",
                 $"{f.WorstLatencyMs:F0} ms");
             if (f.Problem is not null)
             {

@@ -79,10 +79,12 @@ public sealed class ComponentHostTests
     }
 
     [Fact]
-    public void AddStage_AfterStart_Throws()
+    public async Task AddStage_AfterStart_Throws()
     {
         var host = new ComponentHost("proxy");
-        _ = host.StartAsync();
+        var started = host.StartAsync();
         Assert.Throws<InvalidOperationException>(() => host.AddStage("late", 1, _ => Task.CompletedTask));
+        await started;
+        await host.StopAsync();
     }
 }

@@ -51,6 +51,20 @@ public sealed class CallRetryPolicyTests
     }
 
     [Fact]
+    public void Decide_UnavailableAndAnotherNodeOnline_RetriesElsewhereAtOnce()
+    {
+        var d = CallRetryPolicy.Decide(Unavailable, 1, 3, false, targetAvailable: true, waitForPrimary: false, otherTargetAvailable: true);
+        Assert.Equal(new CallDecision(CallAction.RetryElsewhere, "Unavailable at one target; another is online"), d);
+    }
+
+    [Fact]
+    public void Decide_AnotherNodeOnlineButAttemptsExhausted_Fails()
+    {
+        var d = CallRetryPolicy.Decide(Unavailable, 3, 3, false, targetAvailable: true, waitForPrimary: false, otherTargetAvailable: true);
+        Assert.Equal(new CallDecision(CallAction.Fail, "3 attempts made"), d);
+    }
+
+    [Fact]
     public void Decide_WaitForPrimary_RetriesPastTheAttemptLimit()
     {
         var d = CallRetryPolicy.Decide(Unavailable, 12, 3, false, targetAvailable: false, waitForPrimary: true);

@@ -106,6 +106,28 @@ public sealed class ConnectionManagerRoutingTests(ConnectionsEtcdFixture etcd) :
     }
 
     [Fact]
+    public async Task ForRole_NodeDeadButSessionAlive_EveryCallServedByTheOtherNode()
+    {
+        // A SIGKILLed node keeps its session until the lease expires; calls meeting its refused port must go on
+        // to another online node of the role instead of failing.
+        var layout = ConnectionsEtcdFixture.NewLayout();
+        await using var a = await TestNode.StartAsync(Etcd, layout, Roles.DataNode, 131);
+        await using var b = await TestNode.StartAsync(Etcd, layout, Roles.DataNode, 132);
+        await using var cm = new ConnectionManager(Etcd, new ConnectionManagerOptions { Layout = layout });
+        await cm.AddDependencyAsync(Roles.DataNode);
+        await cm.WaitForClientsAsync(Roles.DataNode, 2).WaitAsync(Backstop);
+        await a.Host.StopAsync();
+        Assert.True(cm.IsOnline(131)); // the session is still there: only the calls can tell
+        var client = cm.ForRole(Roles.DataNode);
+        var served = new List<long>();
+        for (var i = 0; i < 10; i++)
+        {
+            served.Add((await client.PingAsync(new PingRequest())).ServerId);
+        }
+        Assert.All(served, s => Assert.Equal(132, s));
+    }
+
+    [Fact]
     public async Task FiftySessionsAtOnce_AllOnlineInAboutOneConnectTime()
     {
         var layout = ConnectionsEtcdFixture.NewLayout();
