@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 
 namespace Coordinators.Actors.Kernel;
@@ -31,11 +32,9 @@ internal sealed partial class ActorCell : IThreadPoolWorkItem
     // Kernel messages from any thread; always drained before the next user message.
     private readonly ConcurrentQueue<SystemMessage> _systemMailbox = new();
 
-    // Idle or Scheduled; the thread that flips Idle->Scheduled queues the run, the run flips it back.
-    private int _status;
-
-    // Set once the actor has fully stopped; afterwards every posted message goes to dead letters.
-    private volatile bool _terminated;
+    // The fields every Tell reads, on cache lines of their own: the mailbox run writes the per-message state
+    // below (_current) on every message, and sharing a line with it would make each sender's read miss.
+    private SenderFacing _shared;
 
     // Maximum user messages handled per run before yielding the thread to other actors.
     private readonly int _throughput;
@@ -82,6 +81,16 @@ internal sealed partial class ActorCell : IThreadPoolWorkItem
 
     internal static ActorCell? Constructing => t_constructing;
 
+    // Idle or Scheduled; the thread that flips Idle->Scheduled queues the run, the run flips it back.
+    private ref int _status => ref _shared.Status;
+
+    // Set once the actor has fully stopped; afterwards every posted message goes to dead letters.
+    private bool _terminated
+    {
+        get => Volatile.Read(ref _shared.Terminated);
+        set => Volatile.Write(ref _shared.Terminated, value);
+    }
+
     public string Name { get; }
 
     public string Path { get; }
@@ -124,6 +133,7 @@ internal sealed partial class ActorCell : IThreadPoolWorkItem
             return;
         }
         _systemMailbox.Enqueue(message);
+        Interlocked.Increment(ref _shared.SystemPending);
         Schedule();
     }
 
@@ -208,8 +218,14 @@ internal sealed partial class ActorCell : IThreadPoolWorkItem
 
     private void ProcessSystemMessages()
     {
+        // One read of a counter instead of a queue probe per user message: system messages are rare.
+        if (Volatile.Read(ref _shared.SystemPending) == 0)
+        {
+            return;
+        }
         while (!_terminated && _systemMailbox.TryDequeue(out var message))
         {
+            Interlocked.Decrement(ref _shared.SystemPending);
             switch (message)
             {
                 case CreateMessage:
@@ -309,5 +325,14 @@ internal sealed partial class ActorCell : IThreadPoolWorkItem
         {
             _system.PublishDeadLetter(envelope.Message, envelope.Sender, SelfRef);
         }
+    }
+
+    // 64 bytes of padding on each side of the two fields senders touch (a cache line is 64 bytes on x64 and arm64).
+    [StructLayout(LayoutKind.Explicit, Size = 136)]
+    private struct SenderFacing
+    {
+        [FieldOffset(64)] public int Status;
+        [FieldOffset(68)] public bool Terminated;
+        [FieldOffset(72)] public int SystemPending;
     }
 }

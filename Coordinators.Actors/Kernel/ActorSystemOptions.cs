@@ -14,7 +14,8 @@ public sealed class ActorSystemOptions
 
     /// <summary>
     /// How many messages an actor handles in one mailbox run before giving its thread to other actors.
-    /// Higher favours throughput, lower favours fairness. Defaults to 100.
+    /// Higher favours throughput, lower favours fairness. Defaults to 1000: each re-queue of a busy mailbox may
+    /// move it to another pool thread and a cold cache, which on two cores cost fan-in half its rate at 100.
     /// </summary>
-    public int Throughput { get; init; } = 100;
+    public int Throughput { get; init; } = 1000;
 }
