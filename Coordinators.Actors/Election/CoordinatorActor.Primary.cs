@@ -37,12 +37,16 @@ public sealed partial class CoordinatorActor
 
     private void Primary()
     {
-        Receive<ServiceStarted>(m => m.Generation == _generation, _ => PublishActiveKey());
-        Receive<ActivePublished>(m => m.Generation == _generation, _ =>
+        Receive<ServiceStarted>(m => m.Generation == _generation, _ =>
         {
+            // Serve before publishing: a client that reads the active key must find a primary that answers
+            // (Milvus #38608 published first). Serving early is safe: every write is fenced on the term, and no
+            // client knows this address as the primary until the key is out.
             SetHostState(StateCode.Healthy, $"primary, term {_term}", _term);
-            LogTransition(_primaryFrom, CoordinatorPhase.Primary, "service started, active key published");
+            PublishActiveKey();
         });
+        Receive<ActivePublished>(m => m.Generation == _generation, _ =>
+            LogTransition(_primaryFrom, CoordinatorPhase.Primary, "service started, serving, active key published"));
         Receive<ServiceStartFailed>(m => m.Generation == _generation, m => StepDown("service start failed: " + m.Error.Message));
         Receive<ActivePublishFailed>(m => m.Generation == _generation, m => StepDown("publishing the active key failed: " + m.Error.Message));
         Receive<CandidateDeleted>(m => m.Generation == _generation, _ => StepDown("own candidate key deleted"));

@@ -7,8 +7,9 @@ namespace Coordinators.Actors.Election;
 /// <summary>
 /// One coordinator role's side of MEP 30's primary-backup election, a child of the <see cref="SessionActor"/>.
 /// Behaviours: AwaitingSession, Campaigning (put and rank the candidate key), Standby (watch only the nearest
-/// predecessor, warm up on a timer), Primary (start the service with the term, publish the active key by a
-/// fenced Txn, then Healthy), SteppingDown and Stopping (resign). Leadership ends at once on a failed fence, a
+/// predecessor, warm up on a timer), Primary (start the service with the term, report Healthy and serve, then
+/// publish the active key by a fenced Txn, so the key never names a primary that cannot answer yet),
+/// SteppingDown and Stopping (resign). Leadership ends at once on a failed fence, a
 /// lost session, the lease guard expiring (timer and per-request check) or the own candidate key vanishing.
 /// Every transition is logged in one line.
 /// </summary>
