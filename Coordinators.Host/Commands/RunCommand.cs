@@ -24,13 +24,18 @@ internal static class RunCommand
             Required = true,
         };
         command.Options.Add(role);
+        var stopOnStdinEof = new Option<bool>("--stop-on-stdin-eof")
+        {
+            Description = "stop cleanly when standard input closes: a supervisor holding a pipe on stdin takes its children along when it dies",
+        };
+        command.Options.Add(stopOnStdinEof);
         var switches = new ConfigurationSwitches();
         switches.AddTo(command);
-        command.SetAction((result, ct) => RunAsync(result, switches, result.GetValue(role)!, ct));
+        command.SetAction((result, ct) => RunAsync(result, switches, result.GetValue(role)!, result.GetValue(stopOnStdinEof), ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(ParseResult result, ConfigurationSwitches switches, string role, CancellationToken ct)
+    private static async Task<int> RunAsync(ParseResult result, ConfigurationSwitches switches, string role, bool stopOnStdinEof, CancellationToken ct)
     {
         var error = result.InvocationConfiguration.Error;
         var output = result.InvocationConfiguration.Output;
@@ -59,6 +64,24 @@ internal static class RunCommand
         }
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        if (stopOnStdinEof)
+        {
+            StdinEofWatch.Start(reason =>
+            {
+                logger.LogWarning("stopping: {Reason}", reason);
+                if (stop.TrySetResult(ExitCodes.Ok))
+                {
+                    try
+                    {
+                        startCts.Cancel();
+                    }
+                    catch (ObjectDisposedException)
+                    {
+                        // The run already ended by another way (session loss with exit-on-session-loss).
+                    }
+                }
+            });
+        }
 
         await using var runtime = new ComponentRuntime(role, configuration.Options, loggerFactory);
         RunComposition.Configure(runtime);

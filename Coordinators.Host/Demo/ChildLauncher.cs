@@ -51,6 +51,8 @@ internal sealed class ChildLauncher
             "run", "--role", role, "--etcd", _etcd, "--root", _root,
             "--session-ttl", Duration.Format(_ttl),
             "--listen", "127.0.0.1:" + listenPort.ToString(CultureInfo.InvariantCulture),
+            // The demo holds each child's stdin pipe: if the demo itself is SIGKILLed, its children stop too.
+            "--stop-on-stdin-eof",
         ];
         foreach (var a in args)
         {

@@ -65,6 +65,13 @@ public sealed class CoordinatorProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The process's state where a test needs one: a first call on a fresh channel pays for the connect and the
+    /// server's first-request JIT, which on a loaded two-core machine can exceed the polling deadline.
+    /// </summary>
+    public async Task<ComponentStates> GetStatesAsync() =>
+        await _channel.UnaryAsync(ComponentMethods.GetComponentStates, new GetComponentStatesRequest(), new CallOptions(Deadline: DateTime.UtcNow.AddSeconds(10)));
+
     /// <summary>Pings the process as its clients would, naming <paramref name="serverId"/>.</summary>
     public Task<PingResponse> PingAsync(long serverId) =>
         _channel.UnaryAsync(ComponentMethods.Ping, new PingRequest(), new CallOptions(ComponentMethods.ForServer(serverId), DateTime.UtcNow.AddSeconds(2)));

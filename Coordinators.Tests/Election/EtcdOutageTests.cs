@@ -45,8 +45,8 @@ public sealed class EtcdOutageTests(ITestOutputHelper output)
 
         Assert.Equal(0, changes);
         Assert.Equal(1, await CoordinatorProcess.ReadEpochAsync(etcd, layout, Roles.QueryCoord));
-        Assert.Equal((StateCode.Healthy, primary.Term), ((await a.TryGetStatesAsync())!.State, (await a.TryGetStatesAsync())!.Term));
-        Assert.Equal(StateCode.StandBy, (await b.TryGetStatesAsync())!.State);
+        Assert.Equal((StateCode.Healthy, primary.Term), ((await a.GetStatesAsync()).State, (await a.GetStatesAsync()).Term));
+        Assert.Equal(StateCode.StandBy, (await b.GetStatesAsync()).State);
     }
 
     [Fact]

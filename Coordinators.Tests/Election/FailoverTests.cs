@@ -25,7 +25,7 @@ public sealed class FailoverTests(EtcdSingleFixture etcd, ITestOutputHelper outp
             await using var a = await CoordinatorProcess.StartAsync(role, etcd.Cluster.ClientUrls, root);
             await CoordinatorProcess.WaitForActiveAsync(etcd.Client, layout, role, s => s.ServerId == a.ServerId, Backstop);
             await using var b = await CoordinatorProcess.StartAsync(role, etcd.Cluster.ClientUrls, root);
-            Assert.Equal(StateCode.StandBy, (await b.TryGetStatesAsync())!.State);
+            Assert.Equal(StateCode.StandBy, (await b.GetStatesAsync()).State);
 
             var killed = Stopwatch.StartNew();
             a.Runner.Signal(UnixSignal.SIGKILL);
@@ -35,7 +35,7 @@ public sealed class FailoverTests(EtcdSingleFixture etcd, ITestOutputHelper outp
             Assert.Equal(b.Address, active.Address);
 
             await using var again = await CoordinatorProcess.StartAsync(role, etcd.Cluster.ClientUrls, root);
-            Assert.Equal(StateCode.StandBy, (await again.TryGetStatesAsync())!.State);
+            Assert.Equal(StateCode.StandBy, (await again.GetStatesAsync()).State);
             var status = (await ClusterStatus.ReadAsync(etcd.Client, layout)).Coordinators.Single(r => r.Role == role);
             Assert.Equal([b.ServerId, again.ServerId], status.Queue.Select(c => c.Session!.ServerId));
 
@@ -93,7 +93,7 @@ public sealed class FailoverTests(EtcdSingleFixture etcd, ITestOutputHelper outp
                 victim.Runner.Signal(UnixSignal.SIGKILL);
                 var next = await CoordinatorProcess.WaitForActiveAsync(etcd.Client, layout, role, s => s.ServerId != victim.ServerId, Backstop);
                 Assert.Equal(epoch + 1, await CoordinatorProcess.ReadEpochAsync(etcd.Client, layout, role));
-                Assert.Equal(next.Term, (await processes.Single(p => p.ServerId == next.ServerId).TryGetStatesAsync())!.Term);
+                Assert.Equal(next.Term, (await processes.Single(p => p.ServerId == next.ServerId).GetStatesAsync()).Term);
                 lock (processes)
                 {
                     processes.Remove(victim);
@@ -141,7 +141,7 @@ public sealed class FailoverTests(EtcdSingleFixture etcd, ITestOutputHelper outp
         // It rejoins as a standby with a new session (new ServerID); only b's takeover moved the epoch.
         var rejoined = await a.WaitForStatesAsync(s => s.ServerId != a.ServerId && s.ServerId != 0 && s.State == StateCode.StandBy, Backstop);
         Assert.Equal(2, await CoordinatorProcess.ReadEpochAsync(etcd.Client, layout, role));
-        Assert.Equal(StateCode.Healthy, (await b.TryGetStatesAsync())!.State);
+        Assert.Equal(StateCode.Healthy, (await b.GetStatesAsync()).State);
         var status = (await ClusterStatus.ReadAsync(etcd.Client, layout)).Coordinators.Single(r => r.Role == role);
         Assert.Equal(b.ServerId, status.Primary!.ServerId);
         Assert.Equal([b.ServerId, rejoined.ServerId], status.Queue.Select(c => c.Session!.ServerId));

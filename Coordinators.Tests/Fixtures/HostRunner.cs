@@ -179,6 +179,9 @@ public sealed class HostRunner : IDisposable, IAsyncDisposable
         throw new TimeoutException($"{why}\n--- stdout ---\n{StandardOutput}\n--- stderr ---\n{StandardError}");
     }
 
+    /// <summary>Closes the process's standard input, as the death of a supervisor holding the pipe would.</summary>
+    public void CloseStandardInput() => _process.StandardInput.Close();
+
     /// <summary>Sends a signal with libc kill(2).</summary>
     public void Signal(UnixSignal signal)
     {

@@ -21,13 +21,32 @@ public sealed class RunAndStatusTests(EtcdSingleFixture etcd) : IClassFixture<Et
         var layout = new EtcdLayout(root);
         await using var node = await CoordinatorProcess.StartAsync(Roles.QueryNode, etcd.Cluster.ClientUrls, root);
         Assert.Contains($"READY role=querynode serverId={node.ServerId} address={node.Address} state=Healthy pid={node.Runner.ProcessId}", node.Runner.StandardOutput, StringComparison.Ordinal);
-        Assert.Equal(StateCode.Healthy, (await node.TryGetStatesAsync())!.State);
+        Assert.Equal(StateCode.Healthy, (await node.GetStatesAsync()).State);
         Assert.Single((await etcd.Client.GetAsync(layout.SessionKey(Roles.QueryNode, node.ServerId))).Kvs);
 
         node.Runner.Signal(UnixSignal.SIGINT);
 
         Assert.Equal(0, await node.Runner.WaitForExitAsync(Backstop));
         Assert.Empty((await etcd.Client.GetAsync(layout.SessionKey(Roles.QueryNode, node.ServerId))).Kvs);
+    }
+
+    [Fact]
+    public async Task Run_StopOnStdinEof_PrimaryResignsWhenStdinClosesAndExitsZero()
+    {
+        // What happens to the demo's children when the demo itself is SIGKILLed: the kernel closes their stdin.
+        var root = EtcdSingleFixture.Prefix() + "c";
+        var layout = new EtcdLayout(root);
+        await using var runner = HostRunner.Start(
+            ["run", "--role", Roles.IndexCoord, "--etcd", etcd.Cluster.ClientUrls[0], "--root", root, "--session-ttl", "10s", "--stop-on-stdin-eof"]);
+        var active = await CoordinatorProcess.WaitForActiveAsync(etcd.Client, layout, Roles.IndexCoord, _ => true, Backstop);
+
+        runner.CloseStandardInput();
+
+        Assert.Equal(0, await runner.WaitForExitAsync(Backstop));
+        // A clean resign, not a lease expiry: with a 10 s TTL the keys would still be there otherwise.
+        Assert.Empty((await etcd.Client.GetAsync(layout.ActiveKey(Roles.IndexCoord))).Kvs);
+        Assert.Empty((await etcd.Client.GetAsync(layout.SessionKey(Roles.IndexCoord, active.ServerId))).Kvs);
+        Assert.Contains("standard input closed", runner.StandardError + runner.StandardOutput, StringComparison.Ordinal);
     }
 
     [Fact]

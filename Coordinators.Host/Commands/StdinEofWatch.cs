@@ -1,0 +1,45 @@
+namespace Coordinators.Host.Commands;
+
+/// <summary>
+/// Calls back once standard input reaches end of file. A supervisor that starts <c>coordinators run</c> with a
+/// pipe on stdin (the demo does) holds the write end for as long as it lives; when it dies, even by SIGKILL,
+/// the kernel closes the pipe and the child stops cleanly instead of living on as an orphan.
+/// </summary>
+internal sealed class StdinEofWatch
+{
+    // The reader thread; a background thread so that it never holds the process open.
+    private readonly Thread _thread;
+
+    private StdinEofWatch(Action<string> onEof)
+    {
+        _thread = new Thread(() => Watch(onEof)) { IsBackground = true, Name = "stdin-eof-watch" };
+    }
+
+    /// <summary>Starts reading stdin on a background thread; <paramref name="onEof"/> gets the reason once.</summary>
+    public static StdinEofWatch Start(Action<string> onEof)
+    {
+        var watch = new StdinEofWatch(onEof);
+        watch._thread.Start();
+        return watch;
+    }
+
+    private static void Watch(Action<string> onEof)
+    {
+        string reason;
+        try
+        {
+            using var stdin = Console.OpenStandardInput();
+            var buffer = new byte[256];
+            // Whatever the parent writes is ignored; only the end of the stream matters.
+            while (stdin.Read(buffer, 0, buffer.Length) > 0)
+            {
+            }
+            reason = "standard input closed (the parent process is gone)";
+        }
+        catch (IOException e)
+        {
+            reason = "standard input failed: " + e.Message;
+        }
+        onEof(reason);
+    }
+}
