@@ -22,6 +22,10 @@ public static class ComponentHostConnectionExtensions
         {
             host.ProxyHandler = ProxyHandler.Create(manager);
         }
+        // The manager exists from now on, so the host must dispose it however start-up ends: this stage is the first
+        // to start, hence stopped whenever any later one fails (the dependencies stage below stops it earlier on a
+        // normal stop; disposing twice is harmless).
+        host.AddStage("dependencies-owner", int.MinValue, _ => Task.CompletedTask, async _ => await manager.DisposeAsync().ConfigureAwait(false));
         host.AddStage("dependencies", ComponentStages.Dependencies,
             async ct =>
             {

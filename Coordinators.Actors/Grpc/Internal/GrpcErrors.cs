@@ -29,6 +29,13 @@ internal static class GrpcErrors
         {
             if (x is HttpProtocolException p)
             {
+                // A connection the server closed (GOAWAY, e.g. Kestrel shutting down) did not process the call: the
+                // gRPC spec lets it be retried, and grpc-go reports it as Unavailable. SocketsHttpHandler tells a
+                // connection error from a stream reset only by its message.
+                if (p.Message.Contains("closed the connection", StringComparison.Ordinal))
+                {
+                    return new RpcException(StatusCode.Unavailable, "connection closed by the server: " + p.Message, e);
+                }
                 // gRPC's HTTP/2 mapping: REFUSED_STREAM -> Unavailable, CANCEL -> Cancelled, the rest Internal.
                 return p.ErrorCode switch
                 {
