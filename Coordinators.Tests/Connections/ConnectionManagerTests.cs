@@ -178,12 +178,19 @@ public sealed class ConnectionManagerTests(ConnectionsEtcdFixture etcd) : IClass
         }
         var client = cm.ForServer(81);
         _ = await Assert.ThrowsAsync<RpcException>(() => client.PingAsync(new PingRequest())); // warm-up (JIT)
-        var started = Stopwatch.GetTimestamp();
-        var e = await Assert.ThrowsAsync<RpcException>(() => client.PingAsync(new PingRequest()));
-        var elapsed = Stopwatch.GetElapsedTime(started);
-        Assert.Equal(StatusCode.Unavailable, e.StatusCode);
+        // The median of 21 calls: one call can meet a GC pause or a descheduled thread on a busy CI machine.
+        var times = new List<TimeSpan>();
+        RpcException? e = null;
+        for (var i = 0; i < 21; i++)
+        {
+            var started = Stopwatch.GetTimestamp();
+            e = await Assert.ThrowsAsync<RpcException>(() => client.PingAsync(new PingRequest()));
+            times.Add(Stopwatch.GetElapsedTime(started));
+        }
+        Assert.Equal(StatusCode.Unavailable, e!.StatusCode);
         Assert.StartsWith("server 81 is Offline: connect failed 1 times", e.Status.Detail, StringComparison.Ordinal);
-        Assert.True(elapsed < TimeSpan.FromMilliseconds(5), $"fail-fast took {elapsed.TotalMilliseconds:0.000} ms");
+        var median = times.Order().ElementAt(times.Count / 2);
+        Assert.True(median < TimeSpan.FromMilliseconds(5), $"fail-fast median {median.TotalMilliseconds:0.000} ms");
         var role = await Assert.ThrowsAsync<RpcException>(() => cm.ForRole(Roles.QueryNode).PingAsync(new PingRequest()));
         Assert.Equal("no querynode is online", role.Status.Detail);
     }
