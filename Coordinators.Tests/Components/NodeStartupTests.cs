@@ -1,3 +1,4 @@
+using Coordinators.Tests.Etcd;
 using Coordinators.Actors.Components;
 using Coordinators.Actors.Config;
 using Coordinators.Actors.Connections.Nodes;
@@ -12,12 +13,12 @@ namespace Coordinators.Tests.Components;
 /// <summary>A node's uniform start-up with the ConnectionManager's Dependencies stage, in-process on a real etcd.</summary>
 [Collection(IntegrationCollection.Name)]
 [Trait("Category", "Integration")]
-public sealed class NodeStartupTests(ConnectionsEtcdFixture etcd) : IClassFixture<ConnectionsEtcdFixture>
+public sealed class NodeStartupTests(EtcdSingleFixture etcd) : IClassFixture<EtcdSingleFixture>
 {
     [Fact]
     public async Task ProxyStart_DependenciesBeforeSessionBeforeHealthy_StopRunsInReverse()
     {
-        var layout = ConnectionsEtcdFixture.NewLayout();
+        var layout = EtcdSingleFixture.NewLayout();
         var options = new CoordinatorsOptions { Root = layout.Root, Etcd = new EtcdOptions { Endpoints = etcd.Cluster.ClientUrls }, Session = new SessionOptions { Ttl = TimeSpan.FromSeconds(2) } };
         var runtime = new ComponentRuntime(Roles.Proxy, options, NullLoggerFactory.Instance, etcd.Client);
         var connections = runtime.Host.UseConnectionManager(etcd.Client, ConnectionManagerOptions.From(options));

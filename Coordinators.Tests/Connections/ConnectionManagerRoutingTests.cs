@@ -1,3 +1,4 @@
+using Coordinators.Tests.Etcd;
 using System.Diagnostics;
 using Coordinators.Actors.Components.Proto;
 using Coordinators.Actors.Config;
@@ -12,7 +13,7 @@ namespace Coordinators.Tests.Connections;
 /// <summary>Coordinator primaries, wait-for-primary, round-robin, parallel connects and in-process clients.</summary>
 [Collection(IntegrationCollection.Name)]
 [Trait("Category", "Integration")]
-public sealed class ConnectionManagerRoutingTests(ConnectionsEtcdFixture etcd) : IClassFixture<ConnectionsEtcdFixture>
+public sealed class ConnectionManagerRoutingTests(EtcdSingleFixture etcd) : IClassFixture<EtcdSingleFixture>
 {
     private static readonly TimeSpan Backstop = TimeSpan.FromSeconds(15);
 
@@ -21,7 +22,7 @@ public sealed class ConnectionManagerRoutingTests(ConnectionsEtcdFixture etcd) :
     [Fact]
     public async Task CoordinatorRole_FollowsTheActiveKey_AndRepointsOnFailover()
     {
-        var layout = ConnectionsEtcdFixture.NewLayout();
+        var layout = EtcdSingleFixture.NewLayout();
         await using var first = await TestNode.StartAsync(Etcd, layout, Roles.RootCoord, 101);
         await using var second = await TestNode.StartAsync(Etcd, layout, Roles.RootCoord, 102);
         await first.RegisterAsync(layout.ActiveKey(Roles.RootCoord), term: 7);
@@ -45,7 +46,7 @@ public sealed class ConnectionManagerRoutingTests(ConnectionsEtcdFixture etcd) :
     [Fact]
     public async Task WaitForPrimary_CallMadeWithoutPrimary_CompletesOnTheNextOne()
     {
-        var layout = ConnectionsEtcdFixture.NewLayout();
+        var layout = EtcdSingleFixture.NewLayout();
         await using var cm = new ConnectionManager(Etcd, new ConnectionManagerOptions { Layout = layout });
         await cm.AddDependencyAsync(Roles.DataCoord);
         var failFast = await Assert.ThrowsAsync<RpcException>(() => cm.ForRole(Roles.DataCoord).PingAsync(new PingRequest()));
@@ -61,7 +62,7 @@ public sealed class ConnectionManagerRoutingTests(ConnectionsEtcdFixture etcd) :
     [Fact]
     public async Task WaitForPrimary_NoPrimaryBeforeTheDeadline_FailsDeadlineExceeded()
     {
-        var layout = ConnectionsEtcdFixture.NewLayout();
+        var layout = EtcdSingleFixture.NewLayout();
         await using var cm = new ConnectionManager(Etcd, new ConnectionManagerOptions { Layout = layout });
         await cm.AddDependencyAsync(Roles.QueryCoord);
         var e = await Assert.ThrowsAsync<RpcException>(() =>
@@ -73,7 +74,7 @@ public sealed class ConnectionManagerRoutingTests(ConnectionsEtcdFixture etcd) :
     [Fact]
     public async Task WaitForPrimary_QueueFull_FailsAtOnce()
     {
-        var layout = ConnectionsEtcdFixture.NewLayout();
+        var layout = EtcdSingleFixture.NewLayout();
         await using var cm = new ConnectionManager(Etcd, new ConnectionManagerOptions { Layout = layout, MaxPrimaryWaiters = 1 });
         await cm.AddDependencyAsync(Roles.IndexCoord);
         using var cts = new CancellationTokenSource();
@@ -89,7 +90,7 @@ public sealed class ConnectionManagerRoutingTests(ConnectionsEtcdFixture etcd) :
     [Fact]
     public async Task ForRole_NodeRole_RoundRobinsOverOnlineClients()
     {
-        var layout = ConnectionsEtcdFixture.NewLayout();
+        var layout = EtcdSingleFixture.NewLayout();
         await using var a = await TestNode.StartAsync(Etcd, layout, Roles.QueryNode, 121);
         await using var b = await TestNode.StartAsync(Etcd, layout, Roles.QueryNode, 122);
         await using var cm = new ConnectionManager(Etcd, new ConnectionManagerOptions { Layout = layout });
@@ -110,7 +111,7 @@ public sealed class ConnectionManagerRoutingTests(ConnectionsEtcdFixture etcd) :
     {
         // A SIGKILLed node keeps its session until the lease expires; calls meeting its refused port must go on
         // to another online node of the role instead of failing.
-        var layout = ConnectionsEtcdFixture.NewLayout();
+        var layout = EtcdSingleFixture.NewLayout();
         await using var a = await TestNode.StartAsync(Etcd, layout, Roles.DataNode, 131);
         await using var b = await TestNode.StartAsync(Etcd, layout, Roles.DataNode, 132);
         await using var cm = new ConnectionManager(Etcd, new ConnectionManagerOptions { Layout = layout });
@@ -130,7 +131,7 @@ public sealed class ConnectionManagerRoutingTests(ConnectionsEtcdFixture etcd) :
     [Fact]
     public async Task FiftySessionsAtOnce_AllOnlineInAboutOneConnectTime()
     {
-        var layout = ConnectionsEtcdFixture.NewLayout();
+        var layout = EtcdSingleFixture.NewLayout();
         var connectDelay = TimeSpan.FromMilliseconds(300);
         var directory = new LocalComponentDirectory();
         for (var id = 1; id <= 50; id++)
@@ -155,7 +156,7 @@ public sealed class ConnectionManagerRoutingTests(ConnectionsEtcdFixture etcd) :
     [Fact]
     public async Task InProcessClients_StandaloneMode_CallTheServiceDirectly()
     {
-        var layout = ConnectionsEtcdFixture.NewLayout();
+        var layout = EtcdSingleFixture.NewLayout();
         var directory = new LocalComponentDirectory();
         directory.Register(new InProcessComponentClientTests.SlowService(131, Roles.IndexNode));
         var factory = new InProcessComponentClientFactory(directory, new GrpcComponentClientFactory());

@@ -1,3 +1,4 @@
+using Coordinators.Tests.Etcd;
 using System.Diagnostics;
 using Coordinators.Actors.Components.Proto;
 using Coordinators.Actors.Config;
@@ -12,7 +13,7 @@ namespace Coordinators.Tests.Connections;
 /// <summary>ConnectionManager against a real etcd and real in-process component servers (ComponentHost + Kestrel).</summary>
 [Collection(IntegrationCollection.Name)]
 [Trait("Category", "Integration")]
-public sealed class ConnectionManagerTests(ConnectionsEtcdFixture etcd) : IClassFixture<ConnectionsEtcdFixture>
+public sealed class ConnectionManagerTests(EtcdSingleFixture etcd) : IClassFixture<EtcdSingleFixture>
 {
     private static readonly TimeSpan Backstop = TimeSpan.FromSeconds(15);
 
@@ -27,7 +28,7 @@ public sealed class ConnectionManagerTests(ConnectionsEtcdFixture etcd) : IClass
     [Fact]
     public async Task AddDependency_ExistingSessions_AllComeOnline()
     {
-        var layout = ConnectionsEtcdFixture.NewLayout();
+        var layout = EtcdSingleFixture.NewLayout();
         await using var a = await TestNode.StartAsync(Etcd, layout, Roles.QueryNode, 11);
         await using var b = await TestNode.StartAsync(Etcd, layout, Roles.QueryNode, 12);
         await using var cm = new ConnectionManager(Etcd, Options(layout));
@@ -43,7 +44,7 @@ public sealed class ConnectionManagerTests(ConnectionsEtcdFixture etcd) : IClass
     [Fact]
     public async Task AddEvent_SessionRegisteredLater_WatchClientsSeesOnline()
     {
-        var layout = ConnectionsEtcdFixture.NewLayout();
+        var layout = EtcdSingleFixture.NewLayout();
         await using var cm = new ConnectionManager(Etcd, Options(layout));
         await cm.AddDependencyAsync(Roles.DataNode);
         using var cts = new CancellationTokenSource(Backstop);
@@ -59,7 +60,7 @@ public sealed class ConnectionManagerTests(ConnectionsEtcdFixture etcd) : IClass
     [Fact]
     public async Task DelEvent_SessionDeleted_OfflineEventAndClientGone()
     {
-        var layout = ConnectionsEtcdFixture.NewLayout();
+        var layout = EtcdSingleFixture.NewLayout();
         await using var node = await TestNode.StartAsync(Etcd, layout, Roles.IndexNode, 31);
         await using var cm = new ConnectionManager(Etcd, Options(layout));
         await cm.AddDependencyAsync(Roles.IndexNode);
@@ -77,7 +78,7 @@ public sealed class ConnectionManagerTests(ConnectionsEtcdFixture etcd) : IClass
     [Fact]
     public async Task DelEvent_WorkInFlight_FailsUnavailableWithin100msOfTheDeleteEvent()
     {
-        var layout = ConnectionsEtcdFixture.NewLayout();
+        var layout = EtcdSingleFixture.NewLayout();
         await using var node = await TestNode.StartAsync(Etcd, layout, Roles.QueryNode, 41);
         await using var cm = new ConnectionManager(Etcd, Options(layout));
         await cm.AddDependencyAsync(Roles.QueryNode);
@@ -101,7 +102,7 @@ public sealed class ConnectionManagerTests(ConnectionsEtcdFixture etcd) : IClass
     [Fact]
     public async Task MalformedSession_IsSkipped_OthersComeOnline()
     {
-        var layout = ConnectionsEtcdFixture.NewLayout();
+        var layout = EtcdSingleFixture.NewLayout();
         await Etcd.PutAsync(layout.SessionKey(Roles.QueryNode, 50), "{not json");
         await Etcd.PutAsync(layout.SessionKey(Roles.QueryNode, 51), "{\"serverId\":51}");
         await using var node = await TestNode.StartAsync(Etcd, layout, Roles.QueryNode, 52);
@@ -115,8 +116,8 @@ public sealed class ConnectionManagerTests(ConnectionsEtcdFixture etcd) : IClass
     [Fact]
     public async Task ConnectRetriesExhausted_GoesOffline_ALaterAddReconnects()
     {
-        var layout = ConnectionsEtcdFixture.NewLayout();
-        var port = FreePorts.Next();
+        var layout = EtcdSingleFixture.NewLayout();
+        var port = LoopbackPorts.Next();
         var key = layout.SessionKey(Roles.DataNode, 61);
         var session = new SessionInfo { ServerId = 61, Role = Roles.DataNode, Address = $"127.0.0.1:{port}" };
         await Etcd.PutAsync(key, session.ToJson());
@@ -137,7 +138,7 @@ public sealed class ConnectionManagerTests(ConnectionsEtcdFixture etcd) : IClass
     [Fact]
     public async Task RestartedOnSamePort_NewServerId_OldClientIsNeverReached()
     {
-        var layout = ConnectionsEtcdFixture.NewLayout();
+        var layout = EtcdSingleFixture.NewLayout();
         var old = await TestNode.StartAsync(Etcd, layout, Roles.QueryNode, 71);
         var port = old.Port;
         await using var cm = new ConnectionManager(Etcd, Options(layout));
@@ -167,8 +168,8 @@ public sealed class ConnectionManagerTests(ConnectionsEtcdFixture etcd) : IClass
     [Fact]
     public async Task FailFast_OfflineTarget_FailsUnder5ms()
     {
-        var layout = ConnectionsEtcdFixture.NewLayout();
-        await Etcd.PutAsync(layout.SessionKey(Roles.QueryNode, 81), new SessionInfo { ServerId = 81, Role = Roles.QueryNode, Address = $"127.0.0.1:{FreePorts.Next()}" }.ToJson());
+        var layout = EtcdSingleFixture.NewLayout();
+        await Etcd.PutAsync(layout.SessionKey(Roles.QueryNode, 81), new SessionInfo { ServerId = 81, Role = Roles.QueryNode, Address = $"127.0.0.1:{LoopbackPorts.Next()}" }.ToJson());
         await using var cm = new ConnectionManager(Etcd, Options(layout) with { Connect = Options(layout).Connect with { MaxAttempts = 1 } });
         await cm.AddDependencyAsync(Roles.QueryNode);
         using var cts = new CancellationTokenSource(Backstop);

@@ -1,3 +1,4 @@
+using Coordinators.Tests.Etcd;
 using System.Diagnostics;
 using Coordinators.Actors.Components.Proto;
 using Coordinators.Actors.Connections;
@@ -11,7 +12,7 @@ namespace Coordinators.Tests.Connections;
 /// <summary>Real <c>coordinators run</c> and <c>coordinators probe</c> processes, signalled with SIGKILL (session TTL 2 s).</summary>
 [Collection(IntegrationCollection.Name)]
 [Trait("Category", "Integration")]
-public sealed class NodeProcessTests(ConnectionsEtcdFixture etcd) : IClassFixture<ConnectionsEtcdFixture>
+public sealed class NodeProcessTests(EtcdSingleFixture etcd) : IClassFixture<EtcdSingleFixture>
 {
     private static readonly TimeSpan Ttl = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan Backstop = TimeSpan.FromSeconds(30);
@@ -31,7 +32,7 @@ public sealed class NodeProcessTests(ConnectionsEtcdFixture etcd) : IClassFixtur
     [Fact]
     public async Task Probe_TwoQueryNodes_BothHealthy_AfterSigkillOneWithinTtlPlusOneSecond()
     {
-        var layout = ConnectionsEtcdFixture.NewLayout();
+        var layout = EtcdSingleFixture.NewLayout();
         var (a, aId, _) = await RunAsync(layout, Roles.QueryNode);
         await using var _a = a;
         var (b, bId, _) = await RunAsync(layout, Roles.QueryNode);
@@ -60,7 +61,7 @@ public sealed class NodeProcessTests(ConnectionsEtcdFixture etcd) : IClassFixtur
     [Fact]
     public async Task Sigkill_WorkInFlight_FailsUnavailableNoLaterThan100msAfterTheDeleteEvent()
     {
-        var layout = ConnectionsEtcdFixture.NewLayout();
+        var layout = EtcdSingleFixture.NewLayout();
         var (node, id, _) = await RunAsync(layout, Roles.DataNode);
         await using var _n = node;
         await using var cm = new ConnectionManager(Etcd, new ConnectionManagerOptions { Layout = layout });
@@ -86,7 +87,7 @@ public sealed class NodeProcessTests(ConnectionsEtcdFixture etcd) : IClassFixtur
     [Fact]
     public async Task RootcoordSigkillFailover_WaitForPrimaryLoop_LosesNoCall()
     {
-        var layout = ConnectionsEtcdFixture.NewLayout();
+        var layout = EtcdSingleFixture.NewLayout();
         var (first, firstId, _) = await RunAsync(layout, Roles.RootCoord);
         await using var _f = first;
         // READY comes once the election placed the process; the first one then becomes primary.
@@ -140,7 +141,7 @@ public sealed class NodeProcessTests(ConnectionsEtcdFixture etcd) : IClassFixtur
     [Fact]
     public async Task Proxy_CallsThePrimaryAndANode_ReturnsBothServerIdsAndTheTerm()
     {
-        var layout = ConnectionsEtcdFixture.NewLayout();
+        var layout = EtcdSingleFixture.NewLayout();
         var (root, rootId, _) = await RunAsync(layout, Roles.RootCoord);
         await using var _r = root;
         var (query, queryId, _) = await RunAsync(layout, Roles.QueryNode);

@@ -167,7 +167,7 @@ public sealed class EtcdClusterFailureTests
     [Fact]
     public async Task Unary_RefusedEndpointOnly_FailsUnavailable()
     {
-        using var client = new EtcdClient(new EtcdClientOptions { Endpoints = ["http://127.0.0.1:" + FreePorts.Next()] });
+        using var client = new EtcdClient(new EtcdClientOptions { Endpoints = ["http://127.0.0.1:" + LoopbackPorts.Next()] });
         var e = await Assert.ThrowsAsync<RpcException>(() => client.GetAsync("x"));
         Assert.Equal(StatusCode.Unavailable, e.StatusCode);
     }

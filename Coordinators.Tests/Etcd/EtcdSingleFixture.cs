@@ -1,3 +1,4 @@
+using Coordinators.Actors.Sessions;
 using Coordinators.Actors.Etcd;
 using Coordinators.Tests.Fixtures;
 
@@ -36,4 +37,7 @@ public sealed class EtcdSingleFixture : IAsyncLifetime, IDisposable
 
     /// <summary>A fresh prefix per test so tests sharing the member never see each other's keys.</summary>
     public static string Prefix() => "t" + Guid.NewGuid().ToString("N")[..8] + "/";
+
+    /// <summary>A fresh layout per test so tests sharing the member never see each other's sessions.</summary>
+    public static EtcdLayout NewLayout() => new("t" + Guid.NewGuid().ToString("N")[..8]);
 }

@@ -1,3 +1,4 @@
+using Coordinators.Actors.Etcd;
 using System.Diagnostics;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
@@ -70,8 +71,8 @@ public sealed class EtcdCluster : IAsyncDisposable, IDisposable
             var certs = options.Tls ? await EtcdCertificates.CreateAsync(Path.Combine(root, "certs"), options.ClientCertCommonName) : null;
             var scheme = options.Tls ? "https" : "http";
             var names = Enumerable.Range(1, options.Members).Select(i => "m" + i).ToArray();
-            var clientPorts = names.Select(_ => FreePorts.Next()).ToArray();
-            var peerPorts = names.Select(_ => FreePorts.Next()).ToArray();
+            var clientPorts = names.Select(_ => LoopbackPorts.Next()).ToArray();
+            var peerPorts = names.Select(_ => LoopbackPorts.Next()).ToArray();
             var initialCluster = string.Join(',', names.Select((n, i) => $"{n}=http://127.0.0.1:{peerPorts[i]}"));
             var token = "t-" + Path.GetFileName(root);
             var members = new List<EtcdMember>();

@@ -64,7 +64,7 @@ public sealed class GrpcClientCallTests(EtcdSingleFixture etcd) : IClassFixture<
     [Fact]
     public async Task Unary_RefusedConnection_ThrowsUnavailableAndCountsAsNotSent()
     {
-        using var channel = GrpcChannel.ForAddress("http://127.0.0.1:" + FreePorts.Next());
+        using var channel = GrpcChannel.ForAddress("http://127.0.0.1:" + LoopbackPorts.Next());
         var e = await Assert.ThrowsAsync<RpcException>(() => channel.UnaryAsync(EtcdMethods.Range, new RangeRequest()));
         Assert.Equal(StatusCode.Unavailable, e.StatusCode);
         Assert.True(Coordinators.Actors.Grpc.Internal.GrpcErrors.WasNotSent(e));
