@@ -1,14 +1,10 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 
 namespace Coordinators.Tests.Fixtures;
 
 /// <summary>One etcd member process: its ports, data dir, log file and signals.</summary>
 public sealed class EtcdMember : IDisposable
 {
-    private const int SigStop = 19;
-    private const int SigCont = 18;
-
     // Guards _process and _log; Kill/Restart can race with the output callbacks.
     private readonly Lock _gate = new();
     private readonly IReadOnlyList<string> _args;
@@ -134,10 +130,10 @@ public sealed class EtcdMember : IDisposable
     }
 
     /// <summary>SIGSTOP: the member stops answering but keeps its sockets.</summary>
-    public void Pause() => Signal(SigStop);
+    public void Pause() => Signal(UnixSignal.SIGSTOP);
 
     /// <summary>SIGCONT after <see cref="Pause"/>.</summary>
-    public void Resume() => Signal(SigCont);
+    public void Resume() => Signal(UnixSignal.SIGCONT);
 
     /// <summary>The last lines of the member's log, for error messages.</summary>
     public string LogTail(int lines = 30)
@@ -171,20 +167,6 @@ public sealed class EtcdMember : IDisposable
         }
     }
 
-    private void Signal(int signal)
-    {
-        var pid = ProcessId ?? throw new InvalidOperationException($"etcd member {Name} is not running");
-        if (NativeMethods.kill(pid, signal) != 0)
-        {
-            throw new InvalidOperationException($"kill({pid}, {signal}) failed with errno {Marshal.GetLastPInvokeError()}");
-        }
-    }
-
-    private static class NativeMethods
-    {
-        [DllImport("libc", SetLastError = true)]
-#pragma warning disable SYSLIB1054, CA5392 // a plain libc call; LibraryImport would need unsafe blocks in the test project
-        internal static extern int kill(int pid, int sig);
-#pragma warning restore SYSLIB1054, CA5392
-    }
+    private void Signal(UnixSignal signal) =>
+        UnixSignals.SendOrThrow(ProcessId ?? throw new InvalidOperationException($"etcd member {Name} is not running"), signal);
 }

@@ -1,18 +1,7 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Coordinators.Tests.Fixtures;
-
-/// <summary>Linux signal numbers the tests send to processes they started.</summary>
-public enum UnixSignal
-{
-    SIGINT = 2,
-    SIGKILL = 9,
-    SIGTERM = 15,
-    SIGCONT = 18,
-    SIGSTOP = 19,
-}
 
 /// <summary>The outcome of a <c>coordinators</c> run that went to completion.</summary>
 public sealed record HostResult(int ExitCode, string StandardOutput, string StandardError);
@@ -183,13 +172,7 @@ public sealed class HostRunner : IDisposable, IAsyncDisposable
     public void CloseStandardInput() => _process.StandardInput.Close();
 
     /// <summary>Sends a signal with libc kill(2).</summary>
-    public void Signal(UnixSignal signal)
-    {
-        if (kill(_process.Id, (int)signal) != 0)
-        {
-            throw new InvalidOperationException($"kill({_process.Id}, {signal}) failed with errno {Marshal.GetLastPInvokeError()}");
-        }
-    }
+    internal void Signal(UnixSignal signal) => UnixSignals.SendOrThrow(_process.Id, signal);
 
     /// <summary>Waits for the process to exit and returns its exit code; on timeout kills it and throws with the output so far.</summary>
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
@@ -276,9 +259,4 @@ public sealed class HostRunner : IDisposable, IAsyncDisposable
 
         throw new DirectoryNotFoundException($"no Coordinators.sln above {AppContext.BaseDirectory}");
     }
-
-#pragma warning disable SYSLIB1054 // DllImport keeps the test project free of AllowUnsafeBlocks; the signature is blittable.
-    [DllImport("libc", SetLastError = true)]
-    private static extern int kill(int pid, int sig);
-#pragma warning restore SYSLIB1054
 }
