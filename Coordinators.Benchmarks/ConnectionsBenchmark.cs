@@ -1,3 +1,4 @@
+using Coordinators.Tests.Connections;
 using System.Diagnostics;
 using System.Globalization;
 using Coordinators.Actors.Components;
@@ -88,7 +89,7 @@ internal sealed class ConnectionsBenchmark : IBenchmark
                 await cm.Registry.NextChange(Roles.DataNode).WaitAsync(ct);
             }
             using var watchCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            var deleteSeen = await WatchDeleteAsync(etcd, layout, key, watchCts.Token);
+            var deleteSeen = await DeleteWatch.StartAsync(etcd, layout, key, watchCts.Token);
             var work = cm.ForServer(id).WorkAsync(new WorkRequest { Milliseconds = 5000 });
             var failedAt = work.ContinueWith(_ => Stopwatch.GetTimestamp(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
             await etcd.DeleteAsync(key, cancellationToken: ct);
@@ -209,41 +210,6 @@ internal sealed class ConnectionsBenchmark : IBenchmark
     }
 
     private static int ClientActorCount() => ClientActor.LiveCount;
-
-    /// <summary>
-    /// Starts a watch of the root and returns, once it is proven live (it delivered a sync key's PUT), a task that
-    /// completes with the timestamp at which the DELETE of <paramref name="key"/> arrived.
-    /// </summary>
-    private static async Task<Task<long>> WatchDeleteAsync(EtcdClient etcd, EtcdLayout layout, string key, CancellationToken ct)
-    {
-        var sync = layout.Root + "/bench-sync";
-        var live = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var deleted = Task.Run(async () =>
-        {
-            await foreach (var r in etcd.Watch(layout.Root + "/", new WatchOptions { Prefix = true }, ct))
-            {
-                foreach (var e in r.Events)
-                {
-                    var k = e.Kv.Key.ToStringUtf8();
-                    if (k == sync)
-                    {
-                        live.TrySetResult();
-                    }
-                    else if (k == key && e.Type == Actors.Etcd.Mvccpb.Event.Types.EventType.Delete)
-                    {
-                        return Stopwatch.GetTimestamp();
-                    }
-                }
-            }
-            throw new InvalidOperationException("watch ended");
-        }, ct);
-        while (!live.Task.IsCompleted)
-        {
-            await etcd.PutAsync(sync, "x", cancellationToken: ct);
-            await Task.WhenAny(live.Task, Task.Delay(50, ct));
-        }
-        return deleted;
-    }
 
     private static EtcdLayout NewLayout() => new("bench" + Guid.NewGuid().ToString("N")[..8]);
 

@@ -7,13 +7,13 @@ namespace Coordinators.Tests.Connections;
 /// <summary>
 /// Timestamps a key's DELETE as an independent etcd watch receives it. The watch covers the whole root and is
 /// proven live before the caller acts (it must deliver a sync key's PUT), so the DELETE can never happen before
-/// the watch exists and be replayed late.
+/// the watch exists and be replayed late. The connections benchmark compiles this same file (linked).
 /// </summary>
 internal static class DeleteWatch
 {
     public static async Task<Task<long>> StartAsync(EtcdClient etcd, EtcdLayout layout, string key, CancellationToken cancellationToken)
     {
-        var sync = layout.Root + "/test-sync";
+        var sync = layout.Root + "/delete-watch-sync";
         var live = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var deleted = Task.Run(async () =>
         {
