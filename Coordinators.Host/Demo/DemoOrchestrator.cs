@@ -114,6 +114,9 @@ internal sealed class DemoOrchestrator
             await workloadTask.ConfigureAwait(false);
             // The epochs at the end are read while etcd still runs and the children still hold their sessions.
             var epochsAtEnd = view.Current.Epochs;
+            // Takeovers are counted up to the same moment: stopping every child at once lets a standby take over
+            // from a primary that resigned first, and that takeover is not part of the run being checked.
+            var endMs = _events.NowMs;
             table.Status = "stopping the cluster";
             await children.StopAllAsync(interrupted ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(5)).ConfigureAwait(false);
             await watchers.CancelAsync().ConfigureAwait(false);
@@ -124,7 +127,7 @@ internal sealed class DemoOrchestrator
             {
                 await embedded.StopAsync(deleteData: true).ConfigureAwait(false);
             }
-            var takeovers = Takeovers(readyMs);
+            var takeovers = Takeovers(readyMs, endMs);
             var invariants = interrupted ? [] : InvariantChecker.Check(results, sampler, workload.Records(), fatal is null ? finalProblems : [fatal], epochsAtStart, epochsAtEnd, takeovers);
             var exit = interrupted ? Interrupted : fatal is null && invariants.All(i => i.Passed) ? 0 : Failed;
             Result = new DemoRun(_options, endpoint, embedded is not null, children.All, plan, results, invariants, workload.PerSecond(),
@@ -156,8 +159,8 @@ internal sealed class DemoOrchestrator
         }
     }
 
-    /// <summary>Per role, how often another server published the active key after the cluster was ready.</summary>
-    private Dictionary<string, int> Takeovers(double readyMs)
+    /// <summary>Per role, how often another server published the active key between the cluster being ready and <paramref name="endMs"/>.</summary>
+    private Dictionary<string, int> Takeovers(double readyMs, double endMs)
     {
         var counts = Roles.Coordinators.ToDictionary(r => r, _ => 0, StringComparer.Ordinal);
         var last = new Dictionary<string, long>(StringComparer.Ordinal);
@@ -165,6 +168,10 @@ internal sealed class DemoOrchestrator
         {
             var role = e.Data["role"]!.GetValue<string>();
             var serverId = e.Data["serverId"]!.GetValue<long>();
+            if (e.AtMs > endMs)
+            {
+                continue;
+            }
             if (e.AtMs > readyMs && last.TryGetValue(role, out var previous) && previous != serverId)
             {
                 counts[role]++;
