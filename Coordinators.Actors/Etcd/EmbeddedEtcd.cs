@@ -182,45 +182,7 @@ public sealed class EmbeddedEtcd : IAsyncDisposable
 
     private static EmbeddedEtcd Launch(EmbeddedEtcdOptions options, int clientPort, int peerPort)
     {
-        var log = new StreamWriter(new FileStream(LogFileOf(options), FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete)) { AutoFlush = true };
-        var psi = new ProcessStartInfo(options.EtcdPath)
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = false,
-        };
-        foreach (var a in Arguments(options, clientPort, peerPort))
-        {
-            psi.ArgumentList.Add(a);
-        }
-        var process = new Process { StartInfo = psi };
-        DataReceivedEventHandler onLine = (_, e) =>
-        {
-            if (e.Data is null)
-            {
-                return;
-            }
-            lock (log)
-            {
-                try { log.WriteLine(e.Data); }
-                catch (ObjectDisposedException) { }
-            }
-        };
-        process.OutputDataReceived += onLine;
-        process.ErrorDataReceived += onLine;
-        try
-        {
-            process.Start();
-        }
-        catch
-        {
-            log.Dispose();
-            process.Dispose();
-            throw;
-        }
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        var (process, log) = EtcdProcess.Start(options.EtcdPath, Arguments(options, clientPort, peerPort), LogFileOf(options));
         var etcd = new EmbeddedEtcd(options, process, log, clientPort, peerPort);
         lock (Live)
         {

@@ -1,3 +1,4 @@
+using Coordinators.Actors.Etcd;
 using System.Diagnostics;
 
 namespace Coordinators.Tests.Fixtures;
@@ -65,36 +66,8 @@ public sealed class EtcdMember : IDisposable
             }
             System.IO.Directory.CreateDirectory(Directory);
             _log?.Dispose();
-            _log = new StreamWriter(new FileStream(LogFile, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
-            var psi = new ProcessStartInfo("/usr/bin/etcd")
-            {
-                UseShellExecute = false,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            };
-            foreach (var a in _args)
-            {
-                psi.ArgumentList.Add(a);
-            }
-            var process = new Process { StartInfo = psi };
-            var log = _log;
-            DataReceivedEventHandler onLine = (_, e) =>
-            {
-                if (e.Data is null)
-                {
-                    return;
-                }
-                lock (log)
-                {
-                    try { log.WriteLine(e.Data); }
-                    catch (ObjectDisposedException) { }
-                }
-            };
-            process.OutputDataReceived += onLine;
-            process.ErrorDataReceived += onLine;
-            process.Start();
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
+            var (process, log) = EtcdProcess.Start("/usr/bin/etcd", _args, LogFile);
+            _log = log;
             _process = process;
             EtcdCluster.Track(process);
         }
