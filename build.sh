@@ -36,11 +36,31 @@ build() {
   dotnet build Coordinators.sln -c "$CONFIG" --no-restore --nologo -clp:NoSummary --verbosity quiet
 }
 
+# Prints each failed test's name, error and the top of its stack, so a CI log that keeps only its
+# tail still says what failed. Test output (the actors' logs) stays in the full log above.
+summarize_failures() {
+  awk '
+    /^  (Passed|Skipped) / { keep = 0; next }
+    /^  Failed / { keep = 1; section = ""; print ""; print; next }
+    !keep { next }
+    /^  (Error Message|Stack Trace):/ { section = $0; lines = 0; print; next }
+    /^  [A-Z][A-Za-z ]+:$/ { section = ""; next }
+    section != "" && lines < 12 { print; lines++ }
+  ' "$1"
+}
+
 run_tests() {
   log "running the test suite"
+  local out rc=0
+  out="$(mktemp -t coordinators-test.XXXXXX.log)"
   # The hang timeout turns a stuck test into a failure with a dump instead of eating the CI budget.
   dotnet test Coordinators.Tests/Coordinators.Tests.csproj -c "$CONFIG" --no-build --nologo \
-    --blame-hang-timeout 5m --logger "console;verbosity=normal" "$@"
+    --blame-hang-timeout 5m --logger "console;verbosity=normal" "$@" 2>&1 | tee "$out" || rc=$?
+  if [[ $rc -ne 0 ]]; then
+    log "failed tests (full log: $out)"
+    summarize_failures "$out"
+  fi
+  return "$rc"
 }
 
 host() { dotnet "Coordinators.Host/bin/$CONFIG/net10.0/coordinators.dll" "$@"; }
