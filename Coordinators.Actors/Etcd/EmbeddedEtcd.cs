@@ -6,32 +6,20 @@ namespace Coordinators.Actors.Etcd;
 /// <summary>
 /// A private single-member etcd run as a child process on free loopback ports, for <c>standalone</c>,
 /// the demo and tests: <c>await using var etcd = await EmbeddedEtcd.StartAsync(new() { Directory = dir });</c>
-/// then connect to <see cref="Endpoint"/>. Stopping kills the process; a process-exit hook kills any
-/// member its owner forgot, so none outlives the parent that exits normally.
+/// then connect to <see cref="Endpoint"/>. Stopping kills the process; a member its owner forgot dies with the
+/// parent process, also when the parent is killed by SIGKILL (see <see cref="EtcdProcess"/>).
 /// </summary>
 public sealed class EmbeddedEtcd : IAsyncDisposable
 {
-    // Members started and not yet stopped by this process; killed on process exit.
-    private static readonly HashSet<EmbeddedEtcd> Live = [];
-
     private const int MaxPortAttempts = 3;
 
-    private readonly Process _process;
-    private readonly StreamWriter _log;
+    private readonly EtcdProcess _process;
     private readonly EmbeddedEtcdOptions _options;
-    // 0 while running, 1 once StopAsync began.
-    private int _stopped;
 
-    static EmbeddedEtcd()
-    {
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => KillAllLive();
-    }
-
-    private EmbeddedEtcd(EmbeddedEtcdOptions options, Process process, StreamWriter log, int clientPort, int peerPort)
+    private EmbeddedEtcd(EmbeddedEtcdOptions options, EtcdProcess process, int clientPort, int peerPort)
     {
         _options = options;
         _process = process;
-        _log = log;
         ClientPort = clientPort;
         PeerPort = peerPort;
     }
@@ -55,20 +43,7 @@ public sealed class EmbeddedEtcd : IAsyncDisposable
     public int ProcessId => _process.Id;
 
     /// <summary>True until the process exited (a paused process still counts as running).</summary>
-    public bool IsRunning
-    {
-        get
-        {
-            try
-            {
-                return !_process.HasExited;
-            }
-            catch (InvalidOperationException)
-            {
-                return false;
-            }
-        }
-    }
+    public bool IsRunning => _process.IsRunning;
 
     /// <summary>
     /// Starts etcd and completes once its <c>/health</c> answers true. Throws <see cref="FileNotFoundException"/>
@@ -109,30 +84,8 @@ public sealed class EmbeddedEtcd : IAsyncDisposable
     /// <summary>Kills the process (SIGKILL), waits until it is gone and, when asked, deletes the data dir. Safe to call twice.</summary>
     public async Task StopAsync(bool deleteData = false)
     {
-        if (Interlocked.Exchange(ref _stopped, 1) == 0)
-        {
-            lock (Live)
-            {
-                Live.Remove(this);
-            }
-            Kill();
-            using (var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
-            {
-                try
-                {
-                    await _process.WaitForExitAsync(cts.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    // A process in uninterruptible sleep; nothing more we can do than report it on the next call.
-                }
-            }
-            lock (_log)
-            {
-                _log.Dispose();
-            }
-            _process.Dispose();
-        }
+        // Kill waits for the exit (SIGKILL takes milliseconds); off the caller's thread, as it blocks.
+        await Task.Run(_process.Dispose).ConfigureAwait(false);
         if (deleteData)
         {
             TryDelete(DataDir);
@@ -143,20 +96,7 @@ public sealed class EmbeddedEtcd : IAsyncDisposable
     public async ValueTask DisposeAsync() => await StopAsync(_options.DeleteDataOnDispose).ConfigureAwait(false);
 
     /// <summary>The last lines of the member's log, for error messages.</summary>
-    public string LogTail(int lines = 30)
-    {
-        try
-        {
-            using var fs = new FileStream(LogFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            using var reader = new StreamReader(fs);
-            var all = reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
-            return string.Join('\n', all.Skip(Math.Max(0, all.Length - lines)));
-        }
-        catch (IOException e)
-        {
-            return $"(no log: {e.Message})";
-        }
-    }
+    public string LogTail(int lines = 30) => EtcdProcess.LogTail(LogFile, lines);
 
     /// <summary>The command-line arguments of a member on the given ports.</summary>
     internal static List<string> Arguments(EmbeddedEtcdOptions options, int clientPort, int peerPort)
@@ -182,13 +122,8 @@ public sealed class EmbeddedEtcd : IAsyncDisposable
 
     private static EmbeddedEtcd Launch(EmbeddedEtcdOptions options, int clientPort, int peerPort)
     {
-        var (process, log) = EtcdProcess.Start(options.EtcdPath, Arguments(options, clientPort, peerPort), LogFileOf(options));
-        var etcd = new EmbeddedEtcd(options, process, log, clientPort, peerPort);
-        lock (Live)
-        {
-            Live.Add(etcd);
-        }
-        return etcd;
+        var process = EtcdProcess.Start(options.EtcdPath, Arguments(options, clientPort, peerPort), LogFileOf(options));
+        return new EmbeddedEtcd(options, process, clientPort, peerPort);
     }
 
     private async Task WaitHealthyAsync(CancellationToken cancellationToken)
@@ -220,37 +155,6 @@ public sealed class EmbeddedEtcd : IAsyncDisposable
             }
             // Polling a process we do not control: etcd offers no readiness event to wait on.
             await Task.Delay(50, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private void Kill()
-    {
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(); // SIGKILL on Unix; also ends a SIGSTOPped member.
-            }
-        }
-        catch (InvalidOperationException)
-        {
-            // Exited between the check and the kill.
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            // Already reaped.
-        }
-    }
-
-    private static void KillAllLive()
-    {
-        lock (Live)
-        {
-            foreach (var etcd in Live)
-            {
-                etcd.Kill();
-            }
-            Live.Clear();
         }
     }
 

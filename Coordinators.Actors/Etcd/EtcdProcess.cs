@@ -3,25 +3,90 @@ using System.Diagnostics;
 namespace Coordinators.Actors.Etcd;
 
 /// <summary>
-/// Starts an etcd child process whose stdout and stderr are appended, line by line, to a log file: the one
-/// launch shared by <see cref="EmbeddedEtcd"/> and the test fixture's cluster members.
+/// One etcd child process, the launch shared by <see cref="EmbeddedEtcd"/> and the test fixture's cluster members:
+/// stdout and stderr are appended, line by line, to a log file, and the member dies with its parent.
 /// </summary>
-internal static class EtcdProcess
+/// <remarks>
+/// A process-exit hook kills members on a normal exit, but nothing runs in a parent killed by SIGKILL. So etcd is
+/// started through <c>/bin/sh</c>, which first forks a watcher holding the read end of a pipe whose write end only
+/// this process holds, then execs etcd (the pid stays etcd's, so signals reach it directly). When the write end is
+/// closed, by <see cref="Kill"/> or by the kernel when this process dies however it dies, the watcher reads EOF and
+/// SIGKILLs etcd. Every kill closes the pipe at once, so the watcher never outlives its etcd by more than a moment
+/// and never signals a recycled pid.
+/// </remarks>
+internal sealed class EtcdProcess : IDisposable
 {
+    // fd 3 keeps the pipe for the watcher; etcd itself gets /dev/null and no fd 3. $$ is the shell's pid, which
+    // exec hands to etcd.
+    private const string GuardScript =
+        "exec 3<&0 0</dev/null; (while read -r _ <&3; do :; done; kill -KILL $$ 2>/dev/null) & exec \"$@\" 3<&-";
+
+    // Members started and not yet killed by this process; killed by the process-exit hook.
+    private static readonly HashSet<EtcdProcess> Live = [];
+
+    private readonly Process _process;
+    private readonly StreamWriter _log;
+    private int _killed;
+
+    static EtcdProcess()
+    {
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            EtcdProcess[] live;
+            lock (Live)
+            {
+                live = [.. Live];
+            }
+            foreach (var p in live)
+            {
+                p.Kill(wait: TimeSpan.Zero);
+            }
+        };
+    }
+
+    private EtcdProcess(Process process, StreamWriter log)
+    {
+        _process = process;
+        _log = log;
+    }
+
+    /// <summary>The operating-system pid of etcd itself.</summary>
+    public int Id => _process.Id;
+
+    /// <summary>True until the process exited (a paused process still counts as running).</summary>
+    public bool IsRunning
+    {
+        get
+        {
+            try
+            {
+                return !_process.HasExited;
+            }
+            catch (InvalidOperationException)
+            {
+                return false;
+            }
+        }
+    }
+
     /// <summary>
-    /// Starts <paramref name="etcdPath"/> with <paramref name="arguments"/>. The caller owns the returned process and
-    /// log writer; a line arriving after the writer was disposed is dropped (the process is being torn down).
+    /// Starts <paramref name="etcdPath"/> with <paramref name="arguments"/>. A line arriving after <see cref="Dispose"/>
+    /// is dropped (the process is being torn down).
     /// </summary>
-    public static (Process Process, StreamWriter Log) Start(string etcdPath, IEnumerable<string> arguments, string logFile)
+    public static EtcdProcess Start(string etcdPath, IEnumerable<string> arguments, string logFile)
     {
         var log = new StreamWriter(new FileStream(logFile, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete)) { AutoFlush = true };
-        var psi = new ProcessStartInfo(etcdPath)
+        var psi = new ProcessStartInfo("/bin/sh")
         {
             UseShellExecute = false,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            RedirectStandardInput = false,
+            RedirectStandardInput = true,
         };
+        psi.ArgumentList.Add("-c");
+        psi.ArgumentList.Add(GuardScript);
+        psi.ArgumentList.Add("etcd-guard"); // $0
+        psi.ArgumentList.Add(etcdPath);
         foreach (var a in arguments)
         {
             psi.ArgumentList.Add(a);
@@ -53,6 +118,87 @@ internal static class EtcdProcess
         }
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        return (process, log);
+        var started = new EtcdProcess(process, log);
+        lock (Live)
+        {
+            Live.Add(started);
+        }
+        return started;
+    }
+
+    /// <summary>The last <paramref name="lines"/> lines of an etcd log file, for error messages.</summary>
+    public static string LogTail(string logFile, int lines = 30)
+    {
+        try
+        {
+            using var fs = new FileStream(logFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var reader = new StreamReader(fs);
+            var all = reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            return string.Join('\n', all.Skip(Math.Max(0, all.Length - lines)));
+        }
+        catch (IOException e)
+        {
+            return $"(no log: {e.Message})";
+        }
+    }
+
+    /// <summary>Completes when etcd has exited.</summary>
+    public Task WaitForExitAsync(CancellationToken cancellationToken) => _process.WaitForExitAsync(cancellationToken);
+
+    /// <summary>
+    /// SIGKILL (which also ends a stopped member), closes the watcher's pipe and waits up to <paramref name="wait"/>
+    /// for the process to be gone. Returns false when it was still there. Safe to call twice.
+    /// </summary>
+    public bool Kill(TimeSpan wait)
+    {
+        if (Interlocked.Exchange(ref _killed, 1) == 0)
+        {
+            lock (Live)
+            {
+                Live.Remove(this);
+            }
+            try
+            {
+                if (!_process.HasExited)
+                {
+                    _process.Kill();
+                }
+            }
+            catch (InvalidOperationException)
+            {
+                // Exited between the check and the kill.
+            }
+            catch (System.ComponentModel.Win32Exception)
+            {
+                // Already reaped.
+            }
+            try
+            {
+                _process.StandardInput.Dispose(); // EOF for the watcher: it exits (etcd is already dead).
+            }
+            catch (IOException)
+            {
+                // The watcher is gone already.
+            }
+        }
+        try
+        {
+            return _process.WaitForExit(wait);
+        }
+        catch (InvalidOperationException)
+        {
+            return true;
+        }
+    }
+
+    /// <summary>Kills the process (waiting up to 10 s) and closes the log.</summary>
+    public void Dispose()
+    {
+        Kill(TimeSpan.FromSeconds(10));
+        lock (_log)
+        {
+            _log.Dispose();
+        }
+        _process.Dispose();
     }
 }

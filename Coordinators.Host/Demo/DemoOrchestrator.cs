@@ -110,6 +110,9 @@ internal sealed class DemoOrchestrator
         }
         finally
         {
+            // A Ctrl-C that landed where nothing awaited the token (a wait that returns false, the last checks)
+            // still makes this an interrupted run.
+            interrupted |= cancellationToken.IsCancellationRequested;
             await load.CancelAsync().ConfigureAwait(false);
             await workloadTask.ConfigureAwait(false);
             // The epochs at the end are read while etcd still runs and the children still hold their sessions.

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Coordinators.Tests.Fixtures;
 
 namespace Coordinators.Tests.Connections;
@@ -15,8 +14,7 @@ public sealed class StandaloneCommandTests
         try
         {
             await using var process = HostRunner.Start(["standalone", "--session-ttl", "2s"], workingDirectory: folder.FullName);
-            var etcdLine = await process.WaitForLineAsync(l => l.StartsWith("EMBEDDED-ETCD ", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
-            var etcdPid = int.Parse(etcdLine.Split(' ').Single(f => f.StartsWith("pid=", StringComparison.Ordinal))[4..], System.Globalization.CultureInfo.InvariantCulture);
+            var etcdPid = await EtcdPidAsync(process);
             var proxy = await process.WaitForLineAsync(l => l.StartsWith("PROXY ", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
             await process.WaitForLineAsync(l => l.StartsWith("STANDALONE READY roles=8 ", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
             var ready = process.StandardOutput.Split('\n').Where(l => l.StartsWith("READY ", StringComparison.Ordinal)).ToList();
@@ -27,7 +25,7 @@ public sealed class StandaloneCommandTests
 
             process.Signal(UnixSignal.SIGTERM);
             Assert.Equal(0, await process.WaitForExitAsync(TimeSpan.FromSeconds(30)));
-            Assert.False(IsAlive(etcdPid), $"embedded etcd {etcdPid} outlived the standalone process");
+            Assert.False(ProcFs.IsRunning(etcdPid), $"embedded etcd {etcdPid} outlived the standalone process");
         }
         finally
         {
@@ -35,10 +33,33 @@ public sealed class StandaloneCommandTests
         }
     }
 
-    private static bool IsAlive(int pid) => kill(pid, 0) == 0;
+    [Fact]
+    public async Task Standalone_Sigkilled_EmbeddedEtcdDiesWithIt()
+    {
+        var folder = Directory.CreateTempSubdirectory("coordinators-standalone-");
+        try
+        {
+            await using var process = HostRunner.Start(["standalone", "--session-ttl", "2s"], workingDirectory: folder.FullName);
+            var etcdPid = await EtcdPidAsync(process);
+            await process.WaitForLineAsync(l => l.StartsWith("STANDALONE READY ", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
+            Assert.True(ProcFs.IsRunning(etcdPid));
 
-#pragma warning disable SYSLIB1054 // DllImport keeps the test project free of AllowUnsafeBlocks; the signature is blittable.
-    [DllImport("libc", SetLastError = true)]
-    private static extern int kill(int pid, int sig);
-#pragma warning restore SYSLIB1054
+            // No exit hook runs in a SIGKILLed process: the etcd launch itself must take etcd down with its parent.
+            process.Signal(UnixSignal.SIGKILL);
+            Assert.Equal(128 + (int)UnixSignal.SIGKILL, await process.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+            // etcd is not our child, so there is nothing to wait on but its /proc entry: spin with a backstop.
+            Assert.True(SpinWait.SpinUntil(() => !ProcFs.IsRunning(etcdPid), TimeSpan.FromSeconds(10)),
+                $"embedded etcd {etcdPid} outlived the SIGKILLed standalone process (state {ProcFs.State(etcdPid)})");
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    private static async Task<int> EtcdPidAsync(HostRunner process)
+    {
+        var line = await process.WaitForLineAsync(l => l.StartsWith("EMBEDDED-ETCD ", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
+        return int.Parse(line.Split(' ').Single(f => f.StartsWith("pid=", StringComparison.Ordinal))[4..], System.Globalization.CultureInfo.InvariantCulture);
+    }
 }

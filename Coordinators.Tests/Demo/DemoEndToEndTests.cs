@@ -46,7 +46,9 @@ public sealed class DemoEndToEndTests : IDisposable
     [Fact]
     public async Task Demo_SigintAfterClusterReady_Exits130AndStopsEveryProcess()
     {
-        await using var demo = HostRunner.Start(["demo", "--ttl", "2s", "--faults", "none", "--out", _out, "--plain"]);
+        // With faults to run, the demo is busy for a minute after "cluster ready": the signal lands mid-run even when
+        // a loaded machine delays it by seconds. (With no faults the run could end on its own first.)
+        await using var demo = HostRunner.Start(["demo", "--ttl", "2s", "--faults", "quick", "--out", _out, "--plain"]);
         await demo.WaitForLineAsync(l => l.Contains("cluster ready", StringComparison.Ordinal), TimeSpan.FromSeconds(120));
 
         demo.Signal(UnixSignal.SIGINT);

@@ -14,16 +14,8 @@ public sealed class EtcdCluster : IAsyncDisposable, IDisposable
     /// <summary>Password of user root when <see cref="EtcdClusterOptions.EnableAuth"/> is set.</summary>
     public const string RootPassword = "root-pw";
 
-    // Every etcd process any fixture started and has not reaped; killed on process exit.
-    private static readonly HashSet<Process> Live = [];
-
     private readonly HttpClient _health;
     private int _disposed;
-
-    static EtcdCluster()
-    {
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => KillAllLive();
-    }
 
     private EtcdCluster(string root, EtcdClusterOptions options, IReadOnlyList<EtcdMember> members, EtcdCertificates? certificates)
     {
@@ -259,34 +251,6 @@ public sealed class EtcdCluster : IAsyncDisposable, IDisposable
         }
         _health.Dispose();
         TryDelete(Root);
-    }
-
-    internal static void Track(Process p)
-    {
-        lock (Live)
-        {
-            Live.Add(p);
-        }
-    }
-
-    internal static void Untrack(Process p)
-    {
-        lock (Live)
-        {
-            Live.Remove(p);
-        }
-    }
-
-    private static void KillAllLive()
-    {
-        lock (Live)
-        {
-            foreach (var p in Live)
-            {
-                try { p.Kill(); } catch (InvalidOperationException) { } catch (System.ComponentModel.Win32Exception) { }
-            }
-            Live.Clear();
-        }
     }
 
     private static bool ChainsTo(X509Certificate cert, X509Certificate2 ca)

@@ -1,16 +1,14 @@
 using Coordinators.Actors.Etcd;
-using System.Diagnostics;
 
 namespace Coordinators.Tests.Fixtures;
 
 /// <summary>One etcd member process: its ports, data dir, log file and signals.</summary>
 public sealed class EtcdMember : IDisposable
 {
-    // Guards _process and _log; Kill/Restart can race with the output callbacks.
+    // Guards _process; Kill and Restart can race.
     private readonly Lock _gate = new();
     private readonly IReadOnlyList<string> _args;
-    private Process? _process;
-    private StreamWriter? _log;
+    private EtcdProcess? _process;
 
     internal EtcdMember(string name, string directory, string clientUrl, int peerPort, IReadOnlyList<string> args)
     {
@@ -48,7 +46,7 @@ public sealed class EtcdMember : IDisposable
         {
             lock (_gate)
             {
-                return _process is { HasExited: false } p ? p.Id : null;
+                return _process is { IsRunning: true } p ? p.Id : null;
             }
         }
     }
@@ -60,46 +58,28 @@ public sealed class EtcdMember : IDisposable
     {
         lock (_gate)
         {
-            if (_process is { HasExited: false })
+            if (_process is { IsRunning: true })
             {
                 throw new InvalidOperationException($"etcd member {Name} is already running");
             }
+            _process?.Dispose();
             System.IO.Directory.CreateDirectory(Directory);
-            _log?.Dispose();
-            var (process, log) = EtcdProcess.Start("/usr/bin/etcd", _args, LogFile);
-            _log = log;
-            _process = process;
-            EtcdCluster.Track(process);
+            _process = EtcdProcess.Start("/usr/bin/etcd", _args, LogFile);
         }
     }
 
-    /// <summary>SIGKILL; waits until the process is gone.</summary>
+    /// <summary>SIGKILL; waits until the process is gone. The log stays open for a restart.</summary>
     public void Kill()
     {
-        Process? p;
+        EtcdProcess? p;
         lock (_gate)
         {
             p = _process;
-            _process = null;
         }
-        if (p is null)
+        if (p is not null && !p.Kill(TimeSpan.FromSeconds(10)))
         {
-            return;
+            throw new InvalidOperationException($"etcd member {Name} (pid {p.Id}) did not exit within 10 s of SIGKILL");
         }
-        try
-        {
-            if (!p.HasExited)
-            {
-                p.Kill(); // SIGKILL on Unix, also for a stopped process
-                p.WaitForExit(10_000);
-            }
-        }
-        catch (InvalidOperationException)
-        {
-            // Exited between the check and the kill.
-        }
-        EtcdCluster.Untrack(p);
-        p.Dispose();
     }
 
     /// <summary>SIGSTOP: the member stops answering but keeps its sockets.</summary>
@@ -109,34 +89,15 @@ public sealed class EtcdMember : IDisposable
     public void Resume() => Signal(UnixSignal.SIGCONT);
 
     /// <summary>The last lines of the member's log, for error messages.</summary>
-    public string LogTail(int lines = 30)
-    {
-        try
-        {
-            using var fs = new FileStream(LogFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            using var reader = new StreamReader(fs);
-            var all = reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
-            return string.Join('\n', all.Skip(Math.Max(0, all.Length - lines)));
-        }
-        catch (IOException e)
-        {
-            return $"(no log: {e.Message})";
-        }
-    }
+    public string LogTail(int lines = 30) => EtcdProcess.LogTail(LogFile, lines);
 
     /// <summary>Kills the process and closes the log.</summary>
     public void Dispose()
     {
-        Kill();
-        CloseLog();
-    }
-
-    internal void CloseLog()
-    {
         lock (_gate)
         {
-            _log?.Dispose();
-            _log = null;
+            _process?.Dispose();
+            _process = null;
         }
     }
 

@@ -77,7 +77,10 @@ public sealed class HostRunner : IDisposable, IAsyncDisposable
     /// <summary>Starts any executable with the same capture, signalling and clean-up (e.g. etcdctl or a shell).</summary>
     public static HostRunner StartProcess(string fileName, IEnumerable<string> args, IReadOnlyDictionary<string, string?>? environment = null, string? workingDirectory = null)
     {
-        var info = new ProcessStartInfo(fileName)
+        // SIGINT and SIGQUIT ignored by whoever started the test run (a background job of a script, nohup) would be
+        // inherited, and a process started with SIGINT ignored rightly keeps ignoring it. The tests send SIGINT as
+        // a user's Ctrl-C does, so every process starts with the default dispositions; env execs, the pid stays.
+        var info = new ProcessStartInfo("/usr/bin/env")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -85,6 +88,8 @@ public sealed class HostRunner : IDisposable, IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = workingDirectory ?? RepositoryRoot,
         };
+        info.ArgumentList.Add("--default-signal=INT,QUIT");
+        info.ArgumentList.Add(fileName);
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);

@@ -6,12 +6,7 @@ public sealed class HostRunnerTests
 {
     private static readonly TimeSpan _backstop = TimeSpan.FromSeconds(30);
 
-    private static char State(int pid)
-    {
-        // /proc/PID/stat: "pid (comm) S ..."; the state letter follows the closing parenthesis.
-        var stat = File.ReadAllText($"/proc/{pid}/stat");
-        return stat[stat.LastIndexOf(')') + 2];
-    }
+    private static char State(int pid) => ProcFs.State(pid) ?? throw new InvalidOperationException($"no process {pid}");
 
     [Fact]
     public async Task Signals_StopContinueTerminate_ReachTheProcess()
