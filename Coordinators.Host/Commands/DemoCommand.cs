@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
 using Coordinators.Actors.Config;
 using Coordinators.Host.Demo;
 using Spectre.Console;
@@ -78,17 +77,11 @@ internal static class DemoCommand
     {
         var orchestrator = new DemoOrchestrator(options, error);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        void OnSignal(PosixSignalContext context)
-        {
-            // Handled here: the runtime's default would end the process at once and orphan every child.
-            context.Cancel = true;
-            stop.Cancel();
-        }
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        // The runtime's default would end the process at once and orphan every child.
+        using var signals = new StopSignals(_ => stop.Cancel());
         var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        // Ctrl-C: System.CommandLine cancels the token and, after its own timeout, lets Main return while this
-        // still runs. The process-exit hook then waits for the clean stop, and kills what is left as a last resort.
+        // Should Main return while this still runs (an exception elsewhere), the process-exit hook waits for the
+        // clean stop, and kills what is left as a last resort.
         EventHandler onExit = (_, _) =>
         {
             if (!finished.Task.Wait(TimeSpan.FromSeconds(20)))

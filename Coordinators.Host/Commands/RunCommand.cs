@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
 using Coordinators.Actors.Components;
 using Coordinators.Actors.Sessions;
 using Microsoft.Extensions.Logging;
@@ -52,18 +51,15 @@ internal static class RunCommand
         var logger = loggerFactory.CreateLogger("Coordinators.Host");
         var stop = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         using var startCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        void OnSignal(PosixSignalContext context)
+        using var signals = new StopSignals(signal =>
         {
-            // Handled here: the default would end the process before the clean resign.
-            context.Cancel = true;
             if (stop.TrySetResult(ExitCodes.Ok))
             {
+                logger.LogInformation("{Signal} received: stopping", signal);
                 // A signal during start-up abandons the start; the stages already started are stopped in reverse.
                 startCts.Cancel();
             }
-        }
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        });
         if (stopOnStdinEof)
         {
             StdinEofWatch.Start(reason =>

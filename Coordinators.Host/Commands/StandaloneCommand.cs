@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
 using Coordinators.Actors.Components;
 using Coordinators.Actors.Components.Proto;
 using Coordinators.Actors.Config;
@@ -42,13 +41,13 @@ internal static class StandaloneCommand
         using var loggerFactory = ConsoleLogging.Create();
         var logger = loggerFactory.CreateLogger("Coordinators.Standalone");
         var stop = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
-        void OnSignal(PosixSignalContext context)
+        using var signals = new StopSignals(signal =>
         {
-            context.Cancel = true;
-            stop.TrySetResult(ExitCodes.Ok);
-        }
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+            if (stop.TrySetResult(ExitCodes.Ok))
+            {
+                logger.LogInformation("{Signal} received: stopping", signal);
+            }
+        });
 
         var options = configuration.Options;
         EmbeddedEtcd? embedded = null;

@@ -35,6 +35,10 @@ internal static class StatusCommand
         }
         var output = result.InvocationConfiguration.Output;
         var options = configuration.Options;
+        // Ctrl-C ends a watch: the etcd watch is cancelled and the command exits 0.
+        using var interrupted = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        using var signals = new StopSignals(_ => interrupted.Cancel());
+        ct = interrupted.Token;
         var layout = new EtcdLayout(options.Root);
         using var etcd = EtcdClientFactory.Create(options);
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });

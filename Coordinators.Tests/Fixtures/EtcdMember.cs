@@ -82,11 +82,11 @@ public sealed class EtcdMember : IDisposable
         }
     }
 
-    /// <summary>SIGSTOP: the member stops answering but keeps its sockets.</summary>
-    public void Pause() => Signal(UnixSignal.SIGSTOP);
+    /// <summary>SIGSTOP: the member stops answering but keeps its sockets. Returns once the kernel shows it stopped.</summary>
+    public void Pause() => SignalAndWait(UnixSignal.SIGSTOP, stopped: true);
 
-    /// <summary>SIGCONT after <see cref="Pause"/>.</summary>
-    public void Resume() => Signal(UnixSignal.SIGCONT);
+    /// <summary>SIGCONT after <see cref="Pause"/>. Returns once the kernel shows it running again.</summary>
+    public void Resume() => SignalAndWait(UnixSignal.SIGCONT, stopped: false);
 
     /// <summary>The last lines of the member's log, for error messages.</summary>
     public string LogTail(int lines = 30) => EtcdProcess.LogTail(LogFile, lines);
@@ -101,6 +101,15 @@ public sealed class EtcdMember : IDisposable
         }
     }
 
-    private void Signal(UnixSignal signal) =>
-        UnixSignals.SendOrThrow(ProcessId ?? throw new InvalidOperationException($"etcd member {Name} is not running"), signal);
+    // kill(2) only queues the signal: a request sent right after it could still be served. Spin on the state in
+    // /proc (the kernel offers nothing to wait on), with a backstop.
+    private void SignalAndWait(UnixSignal signal, bool stopped)
+    {
+        var pid = ProcessId ?? throw new InvalidOperationException($"etcd member {Name} is not running");
+        UnixSignals.SendOrThrow(pid, signal);
+        if (!SpinWait.SpinUntil(() => ProcFs.State(pid) is 'T' == stopped, TimeSpan.FromSeconds(10)))
+        {
+            throw new InvalidOperationException($"etcd member {Name} (pid {pid}) is in state {ProcFs.State(pid)} 10 s after {signal}");
+        }
+    }
 }

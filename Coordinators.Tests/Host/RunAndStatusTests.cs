@@ -98,4 +98,32 @@ public sealed class RunAndStatusTests(EtcdSingleFixture etcd) : IClassFixture<Et
         Assert.Equal(0, table.ExitCode);
         Assert.Contains(a.Address, table.StandardOutput, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task StatusWatch_Json_PrintsAgainOnEachChangeUntilSigint()
+    {
+        var root = EtcdSingleFixture.Prefix() + "c";
+        await using var watch = HostRunner.Start(["status", "--etcd", etcd.Cluster.ClientUrls[0], "--root", root, "--json", "--watch"]);
+        static long[] Sessions(string line) =>
+            [.. JsonDocument.Parse(line).RootElement.GetProperty("sessions").EnumerateArray().Select(s => s.GetProperty("serverId").GetInt64())];
+        var first = await watch.WaitForLineAsync(l => l.StartsWith('{'), Backstop);
+        Assert.Empty(Sessions(first));
+
+        await using var node = await CoordinatorProcess.StartAsync(Roles.DataNode, etcd.Cluster.ClientUrls, root);
+        await watch.WaitForLineAsync(l => l.StartsWith('{') && Sessions(l).SequenceEqual([node.ServerId]), Backstop);
+        node.Runner.Signal(UnixSignal.SIGTERM);
+        Assert.Equal(0, await node.Runner.WaitForExitAsync(Backstop));
+        // Lines are matched in the order printed: the first empty one after a line showing the node is the redraw
+        // for the session's DELETE.
+        var sawNode = false;
+        await watch.WaitForLineAsync(l =>
+        {
+            var sessions = l.StartsWith('{') ? Sessions(l) : null;
+            sawNode |= sessions is [var id] && id == node.ServerId;
+            return sawNode && sessions is [];
+        }, Backstop);
+
+        watch.Signal(UnixSignal.SIGINT);
+        Assert.Equal(0, await watch.WaitForExitAsync(Backstop));
+    }
 }
