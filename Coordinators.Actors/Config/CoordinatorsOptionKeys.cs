@@ -31,6 +31,9 @@ internal static class CoordinatorsOptionKeys
         ("call:attempt-timeout", o => o.Call.AttemptTimeout),
         ("call:backoff", o => o.Call.Backoff),
         ("call:max-backoff", o => o.Call.MaxBackoff),
+        ("health-check:interval", o => o.HealthCheck.Interval),
+        ("health-check:timeout", o => o.HealthCheck.Timeout),
+        ("health-check:failures", o => o.HealthCheck.Failures),
     ];
 
     /// <summary>Keys whose values are secrets and are printed as ******.</summary>

@@ -34,6 +34,9 @@ public sealed record CoordinatorsOptions
     /// <summary>How calls to a connected peer are retried (<c>call</c>): 3 tries of 10 s.</summary>
     public RetryPolicyOptions Call { get; init; } = RetryPolicyOptions.DefaultCall;
 
+    /// <summary>How connected peers are re-checked (<c>health-check</c>): every 5 s, offline after 2 failures of 2 s.</summary>
+    public HealthCheckOptions HealthCheck { get; init; } = new();
+
     /// <summary>
     /// Checks the rules that span keys or bound values (TTL floor, keep-alive below TTL/2, ...).
     /// Each problem names its key relative to the section, e.g. <c>session:ttl</c>.

@@ -81,7 +81,11 @@ internal sealed class CoordinatorsOptionsReader
         var election = o.Election;
         if (Time("election:warm-up-interval") is { } warmUp) election = election with { WarmUpInterval = warmUp };
         if (Time("election:resign-timeout") is { } resign) election = election with { ResignTimeout = resign };
-        return o with { Election = election, Connect = Policy("connect", o.Connect), Call = Policy("call", o.Call) };
+        var health = o.HealthCheck;
+        if (Time("health-check:interval") is { } interval) health = health with { Interval = interval };
+        if (Time("health-check:timeout") is { } healthTimeout) health = health with { Timeout = healthTimeout };
+        if (Int("health-check:failures") is { } failures) health = health with { Failures = failures };
+        return o with { Election = election, Connect = Policy("connect", o.Connect), Call = Policy("call", o.Call), HealthCheck = health };
     }
 
     private RetryPolicyOptions Policy(string prefix, RetryPolicyOptions p)

@@ -76,6 +76,16 @@ internal static class CoordinatorsOptionsValidator
         Positive("election:resign-timeout", o.Election.ResignTimeout);
         Policy("connect", o.Connect);
         Policy("call", o.Call);
+        var health = o.HealthCheck;
+        if (health.Interval < TimeSpan.Zero)
+        {
+            Fail("health-check:interval", "must be 0 (checks off) or above");
+        }
+        Positive("health-check:timeout", health.Timeout);
+        if (health.Failures < 1)
+        {
+            Fail("health-check:failures", "must be at least 1");
+        }
         return problems;
 
         void Positive(string key, TimeSpan value)

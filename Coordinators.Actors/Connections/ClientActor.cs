@@ -13,7 +13,10 @@ namespace Coordinators.Actors.Connections;
 /// Owns the connection to one discovered session (MEP 2). Behaviours: Connecting (GetComponentStates with the
 /// ServerID in metadata, retried per the connect policy in the background), Online, Offline (retries exhausted
 /// or the address serves another process; waits for the next Add event) and Stopped (session deleted: the
-/// lifetime token is cancelled, so every call in flight fails with Unavailable at once). It publishes an
+/// lifetime token is cancelled, so every call in flight fails with Unavailable at once). While Online it re-checks
+/// the peer on the health-check timer: failed checks in a row take it Offline (calls fail at once instead of
+/// waiting out their timeouts on a hung peer), and the checks go on so that it comes back Online when it answers
+/// as the same server again. It publishes an
 /// immutable <see cref="ClientHandle"/> into the <see cref="ClientRegistry"/> at each change; callers never
 /// send it messages.
 /// </summary>
@@ -21,11 +24,13 @@ namespace Coordinators.Actors.Connections;
 internal sealed class ClientActor : Actor
 {
     private const string RetryTimer = "connect-retry";
+    private const string HealthTimer = "health-check";
 
     private readonly string _key;
     private readonly string _role;
     private readonly IComponentClientFactory _factory;
     private readonly RetryPolicyOptions _policy;
+    private readonly HealthCheckOptions _health;
     private readonly ClientRegistry _registry;
     private readonly TimeProvider _time;
     // Cancelled once, when the session is deleted or the actor stops; every call is linked to it.
@@ -37,14 +42,18 @@ internal sealed class ClientActor : Actor
     // Bumped when a connect round starts, so results of an abandoned round are ignored.
     private int _generation;
     private string _stopReason = "client stopped";
+    // Health checks failed in a row while Online; whether one is in flight (a slow peer gets no second one).
+    private int _healthFailures;
+    private bool _healthInFlight;
 
-    public ClientActor(string key, string role, SessionInfo session, IComponentClientFactory factory, RetryPolicyOptions policy, ClientRegistry registry, TimeProvider time)
+    public ClientActor(string key, string role, SessionInfo session, IComponentClientFactory factory, RetryPolicyOptions policy, HealthCheckOptions health, ClientRegistry registry, TimeProvider time)
     {
         _key = key;
         _role = role;
         _session = session;
         _factory = factory;
         _policy = policy;
+        _health = health;
         _registry = registry;
         _time = time;
         Connecting();
@@ -86,6 +95,8 @@ internal sealed class ClientActor : Actor
     private void Online()
     {
         Receive<MarkStale>(m => GoOffline(m.Reason));
+        Receive<HealthTick>(_ => CheckHealth());
+        Receive<HealthResult>(r => r.Generation == _generation, OnHealthWhileOnline);
         Receive<SessionReadded>(m =>
         {
             // A re-put of the same session (e.g. a primary republishing its active key) changes nothing.
@@ -97,6 +108,9 @@ internal sealed class ClientActor : Actor
 
     private void Offline()
     {
+        // Only an Offline entered through failed health checks keeps its timer: the others wait for an Add event.
+        Receive<HealthTick>(_ => CheckHealth());
+        Receive<HealthResult>(r => r.Generation == _generation, OnHealthWhileOffline);
         Receive<SessionReadded>(m =>
         {
             _session = m.Session;
@@ -119,8 +133,7 @@ internal sealed class ClientActor : Actor
 
     private void StartRound(string reason)
     {
-        _generation++;
-        Timers.Cancel(RetryTimer);
+        NewGeneration();
         Become(Connecting);
         Publish(ClientState.Connecting, StateCode.Initializing, null, reason);
         Attempt(1);
@@ -150,6 +163,7 @@ internal sealed class ClientActor : Actor
             _handle = _handle! with { ConnectRoundTrip = r.RoundTrip };
             Publish(ClientState.Online, (StateCode)(int)states.State, null, "connected");
             ConnectionsLog.Online(Log, _role, _session.ServerId, _session.Address, r.Attempt, r.RoundTrip.TotalMilliseconds);
+            StartHealthChecks();
             return;
         }
         var error = r.Error!;
@@ -169,13 +183,91 @@ internal sealed class ClientActor : Actor
         Timers.StartSingleTimer(RetryTimer, new ConnectRetry(_generation, r.Attempt + 1), backoff);
     }
 
-    private void GoOffline(string reason)
+    private void GoOffline(string reason, bool keepChecking = false)
     {
-        _generation++;
-        Timers.Cancel(RetryTimer);
+        NewGeneration();
+        if (keepChecking)
+        {
+            StartHealthChecks();
+        }
         Become(Offline);
         Publish(ClientState.Offline, _handle?.ComponentState ?? StateCode.Initializing, reason, reason);
         ConnectionsLog.Offline(Log, _role, _session.ServerId, _session.Address, reason);
+    }
+
+    // Ends whatever the previous behaviour had running: its connect retries, its health checks and their results.
+    private void NewGeneration()
+    {
+        _generation++;
+        Timers.Cancel(RetryTimer);
+        Timers.Cancel(HealthTimer);
+        _healthInFlight = false;
+        _healthFailures = 0;
+    }
+
+    private void StartHealthChecks()
+    {
+        if (_health.Enabled)
+        {
+            Timers.StartPeriodicTimer(HealthTimer, HealthTick.Instance, _health.Interval);
+        }
+    }
+
+    private void CheckHealth()
+    {
+        if (_healthInFlight)
+        {
+            return;
+        }
+        _healthInFlight = true;
+        var generation = _generation;
+        var options = new CallOptions(Deadline: _time.GetUtcNow().UtcDateTime + _health.Timeout, CancellationToken: _lifetime.Token);
+        _client!.GetComponentStatesAsync(new GetComponentStatesRequest(), options).PipeTo(
+            Self,
+            success: s => new HealthResult(generation, s, null),
+            failure: e => new HealthResult(generation, null, e));
+    }
+
+    private void OnHealthWhileOnline(HealthResult r)
+    {
+        _healthInFlight = false;
+        if (r.States is { } states)
+        {
+            if (states.ServerId != _session.ServerId)
+            {
+                GoOffline($"node not match: {_session.Address} answers as server {states.ServerId}, not {_session.ServerId}");
+                return;
+            }
+            _healthFailures = 0;
+            var state = (StateCode)(int)states.State;
+            if (state != _handle!.ComponentState)
+            {
+                Publish(ClientState.Online, state, null, $"state {_handle.ComponentState} -> {state}");
+            }
+            return;
+        }
+        if (++_healthFailures >= _health.Failures)
+        {
+            GoOffline($"health check failed {_healthFailures} times, last: {Describe(r.Error!)}", keepChecking: true);
+        }
+    }
+
+    private void OnHealthWhileOffline(HealthResult r)
+    {
+        _healthInFlight = false;
+        if (r.States is { } states && states.ServerId == _session.ServerId)
+        {
+            NewGeneration();
+            Become(Online);
+            Publish(ClientState.Online, (StateCode)(int)states.State, null, "answers again");
+            ConnectionsLog.Reachable(Log, _role, _session.ServerId, _session.Address);
+            StartHealthChecks();
+        }
+        else if (r.States is { } other)
+        {
+            // Another process took the address: only a new Add event can help now.
+            GoOffline($"node not match: {_session.Address} answers as server {other.ServerId}, not {_session.ServerId}");
+        }
     }
 
     private void Publish(ClientState state, StateCode componentState, string? error, string reason)

@@ -170,7 +170,7 @@ internal sealed class ConnectionManagerActor : Actor
             child.Actor.Tell(new SessionGone($"server {child.Session.ServerId} replaced by server {session.ServerId}"), Self);
             _children.Remove(key);
         }
-        var props = Props.Create(() => new ClientActor(key, role, session!, _factory, _options.Connect, _registry, _options.TimeProvider));
+        var props = Props.Create(() => new ClientActor(key, role, session!, _factory, _options.Connect, _options.HealthCheck, _registry, _options.TimeProvider));
         var actor = Context.ActorOf(props, $"client-{session!.ServerId}-{++_nextChildId}");
         Context.Watch(actor);
         _children[key] = (actor, session, dependencyId);

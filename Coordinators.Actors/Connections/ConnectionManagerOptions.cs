@@ -17,6 +17,9 @@ public sealed record ConnectionManagerOptions
     /// <summary>Call policy: tries on Unavailable/DeadlineExceeded, each with its timeout (default 3 x 10 s).</summary>
     public RetryPolicyOptions Call { get; init; } = RetryPolicyOptions.DefaultCall;
 
+    /// <summary>Re-checks of connected peers (default every 5 s, offline after 2 failures); <see cref="HealthCheckOptions.Off"/> turns them off.</summary>
+    public HealthCheckOptions HealthCheck { get; init; } = new();
+
     /// <summary>Most calls that may wait for a coordinator primary at once; more fail at once with Unavailable.</summary>
     public int MaxPrimaryWaiters { get; init; } = 10_000;
 
@@ -35,6 +38,7 @@ public sealed record ConnectionManagerOptions
         Layout = new EtcdLayout(options.Root),
         Connect = options.Connect,
         Call = options.Call,
+        HealthCheck = options.HealthCheck,
     };
 }
 

@@ -23,6 +23,9 @@ internal static partial class ConnectionsLog
     [LoggerMessage(3005, LogLevel.Warning, "watch of {Role} sessions failed ({Error}); ranging again")]
     public static partial void WatchFailed(ILogger logger, string role, string error);
 
+    [LoggerMessage(3007, LogLevel.Information, "{Role} server {ServerId} at {Address} answers again: online")]
+    public static partial void Reachable(ILogger logger, string role, long serverId, string address);
+
     [LoggerMessage(3006, LogLevel.Information, "node not match on {Key} (server {ServerId}); re-reading the key")]
     public static partial void Reresolving(ILogger logger, string key, long serverId);
 }

@@ -58,6 +58,7 @@ public sealed class CoordinatorsConfigurationTests
               election.warm-up-interval = 250ms
               connect { max-attempts = 5, attempt-timeout = 2s, backoff = 50ms, max-backoff = 400ms }
               call.max-attempts = 1
+              health-check { interval = 0, failures = 3 }
             }
             """);
         var o = CoordinatorsConfiguration.Load(file, environment: _noEnvironment).Options;
@@ -69,6 +70,8 @@ public sealed class CoordinatorsConfigurationTests
         Assert.Equal(TimeSpan.FromMilliseconds(250), o.Election.WarmUpInterval);
         Assert.Equal(new RetryPolicyOptions { MaxAttempts = 5, AttemptTimeout = TimeSpan.FromSeconds(2), Backoff = TimeSpan.FromMilliseconds(50), MaxBackoff = TimeSpan.FromMilliseconds(400) }, o.Connect);
         Assert.Equal(RetryPolicyOptions.DefaultCall with { MaxAttempts = 1 }, o.Call);
+        Assert.Equal(new HealthCheckOptions { Interval = TimeSpan.Zero, Failures = 3 }, o.HealthCheck);
+        Assert.False(o.HealthCheck.Enabled);
     }
 
     [Fact]
@@ -172,9 +175,19 @@ public sealed class CoordinatorsConfigurationTests
     [Fact]
     public void CoordinatorsOptions_BuiltInCode_ValidatesWithRelativeKeys()
     {
-        var options = new CoordinatorsOptions { Session = new SessionOptions { Ttl = TimeSpan.FromMilliseconds(2500) }, Call = RetryPolicyOptions.DefaultCall with { MaxAttempts = 0 } };
+        var options = new CoordinatorsOptions
+        {
+            Session = new SessionOptions { Ttl = TimeSpan.FromMilliseconds(2500) },
+            Call = RetryPolicyOptions.DefaultCall with { MaxAttempts = 0 },
+            HealthCheck = new HealthCheckOptions { Timeout = TimeSpan.Zero, Failures = 0 },
+        };
         Assert.Equal(
-            [new OptionsProblem("session:ttl", "must be whole seconds: etcd lease TTLs count seconds"), new OptionsProblem("call:max-attempts", "must be at least 1")],
+            [
+                new OptionsProblem("session:ttl", "must be whole seconds: etcd lease TTLs count seconds"),
+                new OptionsProblem("call:max-attempts", "must be at least 1"),
+                new OptionsProblem("health-check:timeout", "must be above 0"),
+                new OptionsProblem("health-check:failures", "must be at least 1"),
+            ],
             options.Validate());
         Assert.Empty(new CoordinatorsOptions().Validate());
     }

@@ -1,6 +1,7 @@
 using Coordinators.Tests.Etcd;
 using System.Diagnostics;
 using Coordinators.Actors.Components.Proto;
+using Coordinators.Actors.Config;
 using Coordinators.Actors.Connections;
 using Coordinators.Actors.Etcd;
 using Coordinators.Actors.Grpc;
@@ -19,11 +20,11 @@ public sealed class NodeProcessTests(EtcdSingleFixture etcd) : IClassFixture<Etc
 
     private EtcdClient Etcd => etcd.Client;
 
-    private string[] Switches(EtcdLayout layout) => ["--etcd", string.Join(',', etcd.Cluster.ClientUrls), "--root", layout.Root, "--session-ttl", "2s"];
+    private string[] Switches(EtcdLayout layout, string ttl = "2s") => ["--etcd", string.Join(',', etcd.Cluster.ClientUrls), "--root", layout.Root, "--session-ttl", ttl];
 
-    private async Task<(HostRunner Process, long ServerId, string State)> RunAsync(EtcdLayout layout, string role)
+    private async Task<(HostRunner Process, long ServerId, string State)> RunAsync(EtcdLayout layout, string role, string ttl = "2s")
     {
-        var process = HostRunner.Start(["run", "--role", role, .. Switches(layout)]);
+        var process = HostRunner.Start(["run", "--role", role, .. Switches(layout, ttl)]);
         var ready = await process.WaitForLineAsync(l => l.StartsWith("READY ", StringComparison.Ordinal), Backstop);
         var fields = ready.Split(' ').Skip(1).Select(f => f.Split('=', 2)).ToDictionary(f => f[0], f => f[1]);
         return (process, long.Parse(fields["serverId"], System.Globalization.CultureInfo.InvariantCulture), fields["state"]);
@@ -84,6 +85,50 @@ public sealed class NodeProcessTests(EtcdSingleFixture etcd) : IClassFixture<Etc
         while (cm.IsOnline(id))
         {
             await cm.Registry.NextChange(Roles.DataNode).WaitAsync(cts.Token);
+        }
+    }
+
+    [Fact]
+    public async Task HealthCheck_NodeHungWithLiveSession_OfflineAndFailsFastThenBackOnlineWhenResumed()
+    {
+        var layout = EtcdSingleFixture.NewLayout();
+        // A TTL far longer than the pause: the session stays, as a deadlocked process's would.
+        var (node, id, _) = await RunAsync(layout, Roles.QueryNode, ttl: "30s");
+        await using var _n = node;
+        var health = new HealthCheckOptions { Interval = TimeSpan.FromMilliseconds(200), Timeout = TimeSpan.FromMilliseconds(300), Failures = 2 };
+        await using var cm = new ConnectionManager(Etcd, new ConnectionManagerOptions { Layout = layout, HealthCheck = health });
+        await cm.AddDependencyAsync(Roles.QueryNode);
+        await cm.WaitForClientsAsync(Roles.QueryNode, 1).WaitAsync(Backstop);
+        using var cts = new CancellationTokenSource(Backstop);
+
+        node.Signal(UnixSignal.SIGSTOP);
+        await WaitForAsync(cm, Roles.QueryNode, () => !cm.IsOnline(id), cts.Token);
+        Assert.Single((await Etcd.GetAsync(layout.SessionKey(Roles.QueryNode, id))).Kvs);
+        Assert.StartsWith("health check failed 2 times, last: DeadlineExceeded", cm.Registry.ByServerId(id)!.LastError, StringComparison.Ordinal);
+        var started = Stopwatch.GetTimestamp();
+        var e = await Assert.ThrowsAsync<RpcException>(() => cm.ForServer(id).PingAsync(new PingRequest()));
+        var failedIn = Stopwatch.GetElapsedTime(started);
+        Assert.Equal(StatusCode.Unavailable, e.StatusCode);
+        Assert.Contains("health check failed", e.Status.Detail, StringComparison.Ordinal);
+        // Without the checks the call would wait out 3 tries of the 10 s call timeout on the hung peer.
+        Assert.True(failedIn < TimeSpan.FromSeconds(1), $"the call to the hung node failed after {failedIn.TotalMilliseconds:0} ms");
+
+        node.Signal(UnixSignal.SIGCONT);
+        await WaitForAsync(cm, Roles.QueryNode, () => cm.IsOnline(id), cts.Token);
+        Assert.Equal(id, (await cm.ForServer(id).PingAsync(new PingRequest())).ServerId);
+    }
+
+    // Takes the change task before testing the condition, so a change between the two is not missed.
+    private static async Task WaitForAsync(ConnectionManager cm, string role, Func<bool> condition, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var next = cm.Registry.NextChange(role);
+            if (condition())
+            {
+                return;
+            }
+            await next.WaitAsync(cancellationToken);
         }
     }
 

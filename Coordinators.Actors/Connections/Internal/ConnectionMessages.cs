@@ -44,3 +44,12 @@ internal sealed record ConnectResult(int Generation, int Attempt, ComponentState
 
 /// <summary>Timer message: start connect attempt <see cref="Attempt"/> of <see cref="Generation"/>.</summary>
 internal sealed record ConnectRetry(int Generation, int Attempt);
+
+/// <summary>Time to re-check the peer (health-check timer).</summary>
+internal sealed record HealthTick
+{
+    public static readonly HealthTick Instance = new();
+}
+
+/// <summary>Outcome of one health check; results of an earlier generation are ignored.</summary>
+internal sealed record HealthResult(int Generation, ComponentStates? States, Exception? Error);
