@@ -7,13 +7,14 @@ using Coordinators.Actors.Etcd;
 using Coordinators.Actors.Grpc;
 using Coordinators.Actors.Sessions;
 using Coordinators.Tests.Fixtures;
+using Xunit.Abstractions;
 
 namespace Coordinators.Tests.Connections;
 
 /// <summary>Real <c>coordinators run</c> and <c>coordinators probe</c> processes, signalled with SIGKILL (session TTL 2 s).</summary>
 [Collection(IntegrationCollection.Name)]
 [Trait("Category", "Integration")]
-public sealed class NodeProcessTests(EtcdSingleFixture etcd) : IClassFixture<EtcdSingleFixture>
+public sealed class NodeProcessTests(EtcdSingleFixture etcd, ITestOutputHelper output) : IClassFixture<EtcdSingleFixture>
 {
     private static readonly TimeSpan Ttl = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan Backstop = TimeSpan.FromSeconds(30);
@@ -101,8 +102,10 @@ public sealed class NodeProcessTests(EtcdSingleFixture etcd) : IClassFixture<Etc
         await cm.WaitForClientsAsync(Roles.QueryNode, 1).WaitAsync(Backstop);
         using var cts = new CancellationTokenSource(Backstop);
 
+        var paused = Stopwatch.GetTimestamp();
         node.Signal(UnixSignal.SIGSTOP);
         await WaitForAsync(cm, Roles.QueryNode, () => !cm.IsOnline(id), cts.Token);
+        var offlineAfter = Stopwatch.GetElapsedTime(paused);
         Assert.Single((await Etcd.GetAsync(layout.SessionKey(Roles.QueryNode, id))).Kvs);
         Assert.StartsWith("health check failed 2 times, last: DeadlineExceeded", cm.Registry.ByServerId(id)!.LastError, StringComparison.Ordinal);
         var started = Stopwatch.GetTimestamp();
@@ -113,8 +116,11 @@ public sealed class NodeProcessTests(EtcdSingleFixture etcd) : IClassFixture<Etc
         // Without the checks the call would wait out 3 tries of the 10 s call timeout on the hung peer.
         Assert.True(failedIn < TimeSpan.FromSeconds(1), $"the call to the hung node failed after {failedIn.TotalMilliseconds:0} ms");
 
+        var resumed = Stopwatch.GetTimestamp();
         node.Signal(UnixSignal.SIGCONT);
         await WaitForAsync(cm, Roles.QueryNode, () => cm.IsOnline(id), cts.Token);
+        output.WriteLine($"checks every 200 ms, 300 ms deadline, 2 failures: offline {offlineAfter.TotalMilliseconds:0} ms after SIGSTOP; "
+            + $"a call then failed in {failedIn.TotalMilliseconds:0.000} ms; online again {Stopwatch.GetElapsedTime(resumed).TotalMilliseconds:0} ms after SIGCONT");
         Assert.Equal(id, (await cm.ForServer(id).PingAsync(new PingRequest())).ServerId);
     }
 
