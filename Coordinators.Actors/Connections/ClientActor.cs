@@ -156,7 +156,7 @@ internal sealed class ClientActor : Actor
         {
             if (states.ServerId != _session.ServerId)
             {
-                GoOffline($"node not match: {_session.Address} answers as server {states.ServerId}, not {_session.ServerId}");
+                GoOffline(NodeNotMatch(states.ServerId));
                 return;
             }
             Become(Online);
@@ -235,7 +235,7 @@ internal sealed class ClientActor : Actor
         {
             if (states.ServerId != _session.ServerId)
             {
-                GoOffline($"node not match: {_session.Address} answers as server {states.ServerId}, not {_session.ServerId}");
+                GoOffline(NodeNotMatch(states.ServerId));
                 return;
             }
             _healthFailures = 0;
@@ -244,6 +244,12 @@ internal sealed class ClientActor : Actor
             {
                 Publish(ClientState.Online, state, null, $"state {_handle.ComponentState} -> {state}");
             }
+            return;
+        }
+        if (r.Error is RpcException notMatch && ComponentCalls.IsNodeNotMatch(notMatch))
+        {
+            // The address serves another process now (its interceptor said so): only a new Add event can help.
+            GoOffline(notMatch.Status.Detail);
             return;
         }
         if (++_healthFailures >= _health.Failures)
@@ -266,7 +272,11 @@ internal sealed class ClientActor : Actor
         else if (r.States is { } other)
         {
             // Another process took the address: only a new Add event can help now.
-            GoOffline($"node not match: {_session.Address} answers as server {other.ServerId}, not {_session.ServerId}");
+            GoOffline(NodeNotMatch(other.ServerId));
+        }
+        else if (r.Error is RpcException notMatch && ComponentCalls.IsNodeNotMatch(notMatch))
+        {
+            GoOffline(notMatch.Status.Detail);
         }
     }
 
@@ -286,6 +296,8 @@ internal sealed class ClientActor : Actor
         };
         _registry.Publish(_handle, reason);
     }
+
+    private string NodeNotMatch(long answeredAs) => $"node not match: {_session.Address} answers as server {answeredAs}, not {_session.ServerId}";
 
     private static string Describe(Exception e) => e is RpcException r ? $"{r.StatusCode}: {r.Status.Detail}" : e.Message;
 }

@@ -167,6 +167,41 @@ public sealed class ConnectionManagerTests(EtcdSingleFixture etcd) : IClassFixtu
     }
 
     [Fact]
+    public async Task HealthCheck_PeerChangesState_HandleFollowsIt()
+    {
+        var layout = EtcdSingleFixture.NewLayout();
+        await using var node = await TestNode.StartAsync(Etcd, layout, Roles.QueryNode, 73);
+        await using var cm = new ConnectionManager(Etcd, Options(layout) with { HealthCheck = new HealthCheckOptions { Interval = TimeSpan.FromMilliseconds(100) } });
+        await cm.AddDependencyAsync(Roles.QueryNode);
+        await cm.WaitForClientsAsync(Roles.QueryNode, 1).WaitAsync(Backstop);
+        using var cts = new CancellationTokenSource(Backstop);
+
+        node.Host.SetState(Actors.Components.StateCode.Abnormal, "test: disk full");
+        await cm.WaitForAsync(Roles.QueryNode, () => cm.Registry.ByServerId(73)?.ComponentState == Actors.Components.StateCode.Abnormal, cts.Token);
+        Assert.True(cm.IsOnline(73)); // it answers: still reachable, its state is for the caller to judge
+    }
+
+    [Fact]
+    public async Task HealthCheck_AddressNowServesAnotherServer_OfflineAtOnceUntilTheNextAdd()
+    {
+        var layout = EtcdSingleFixture.NewLayout();
+        await using var old = await TestNode.StartAsync(Etcd, layout, Roles.QueryNode, 74);
+        var port = old.Port;
+        // Long timeouts and many failures allowed: only the node-not-match answer can take it offline this fast.
+        var health = new HealthCheckOptions { Interval = TimeSpan.FromMilliseconds(100), Timeout = TimeSpan.FromSeconds(5), Failures = 50 };
+        await using var cm = new ConnectionManager(Etcd, Options(layout) with { HealthCheck = health });
+        await cm.AddDependencyAsync(Roles.QueryNode);
+        await cm.WaitForClientsAsync(Roles.QueryNode, 1).WaitAsync(Backstop);
+        using var cts = new CancellationTokenSource(Backstop);
+
+        // Restarted on the same port with a new ServerID; the old session's lease still runs. No call is made.
+        await old.Host.DisposeAsync();
+        await using var fresh = await TestNode.StartAsync(Etcd, layout, Roles.QueryNode, 75, port, register: false);
+        await cm.WaitForAsync(Roles.QueryNode, () => !cm.IsOnline(74), cts.Token);
+        Assert.Contains("node not match", cm.Registry.ByServerId(74)!.LastError, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task FailFast_OfflineTarget_FailsUnder5ms()
     {
         var layout = EtcdSingleFixture.NewLayout();

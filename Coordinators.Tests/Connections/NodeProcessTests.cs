@@ -104,7 +104,7 @@ public sealed class NodeProcessTests(EtcdSingleFixture etcd, ITestOutputHelper o
 
         var paused = Stopwatch.GetTimestamp();
         node.Signal(UnixSignal.SIGSTOP);
-        await WaitForAsync(cm, Roles.QueryNode, () => !cm.IsOnline(id), cts.Token);
+        await cm.WaitForAsync(Roles.QueryNode, () => !cm.IsOnline(id), cts.Token);
         var offlineAfter = Stopwatch.GetElapsedTime(paused);
         Assert.Single((await Etcd.GetAsync(layout.SessionKey(Roles.QueryNode, id))).Kvs);
         Assert.StartsWith("health check failed 2 times, last: DeadlineExceeded", cm.Registry.ByServerId(id)!.LastError, StringComparison.Ordinal);
@@ -118,24 +118,10 @@ public sealed class NodeProcessTests(EtcdSingleFixture etcd, ITestOutputHelper o
 
         var resumed = Stopwatch.GetTimestamp();
         node.Signal(UnixSignal.SIGCONT);
-        await WaitForAsync(cm, Roles.QueryNode, () => cm.IsOnline(id), cts.Token);
+        await cm.WaitForAsync(Roles.QueryNode, () => cm.IsOnline(id), cts.Token);
         output.WriteLine($"checks every 200 ms, 300 ms deadline, 2 failures: offline {offlineAfter.TotalMilliseconds:0} ms after SIGSTOP; "
             + $"a call then failed in {failedIn.TotalMilliseconds:0.000} ms; online again {Stopwatch.GetElapsedTime(resumed).TotalMilliseconds:0} ms after SIGCONT");
         Assert.Equal(id, (await cm.ForServer(id).PingAsync(new PingRequest())).ServerId);
-    }
-
-    // Takes the change task before testing the condition, so a change between the two is not missed.
-    private static async Task WaitForAsync(ConnectionManager cm, string role, Func<bool> condition, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            var next = cm.Registry.NextChange(role);
-            if (condition())
-            {
-                return;
-            }
-            await next.WaitAsync(cancellationToken);
-        }
     }
 
     [Fact]
