@@ -45,10 +45,7 @@ internal sealed class ConnectionsBenchmark : IBenchmark
         await etcd.PutAsync(layout.SessionKey(Roles.QueryNode, 1), new SessionInfo { ServerId = 1, Role = Roles.QueryNode, Address = "127.0.0.1:9" }.ToJson(), cancellationToken: ct);
         await using var cm = new ConnectionManager(etcd, new ConnectionManagerOptions { Layout = layout, Connect = new RetryPolicyOptions { MaxAttempts = 1, AttemptTimeout = TimeSpan.FromSeconds(2) } });
         await cm.AddDependencyAsync(Roles.QueryNode, cancellationToken: ct);
-        while (cm.GetAllClients(Roles.QueryNode) is not [{ State: ClientState.Offline }])
-        {
-            await cm.Registry.NextChange(Roles.QueryNode).WaitAsync(ct);
-        }
+        await cm.WaitForAsync(Roles.QueryNode, () => cm.GetAllClients(Roles.QueryNode) is [{ State: ClientState.Offline }], ct);
         var server = cm.ForServer(1);
         var role = cm.ForRole(Roles.QueryNode);
         var samples = new List<double>();
@@ -84,10 +81,7 @@ internal sealed class ConnectionsBenchmark : IBenchmark
             host.SetSession(id, 0, "bench");
             var key = layout.SessionKey(Roles.DataNode, id);
             await etcd.PutAsync(key, new SessionInfo { ServerId = id, Role = Roles.DataNode, Address = host.Address }.ToJson(), cancellationToken: ct);
-            while (!cm.IsOnline(id))
-            {
-                await cm.Registry.NextChange(Roles.DataNode).WaitAsync(ct);
-            }
+            await cm.WaitForAsync(Roles.DataNode, () => cm.IsOnline(id), ct);
             using var watchCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var deleteSeen = await DeleteWatch.StartAsync(etcd, layout, key, watchCts.Token);
             var work = cm.ForServer(id).WorkAsync(new WorkRequest { Milliseconds = 5000 });
@@ -197,9 +191,10 @@ internal sealed class ConnectionsBenchmark : IBenchmark
                 peak = Math.Max(peak, cm.Registry.Count);
             }
             var churnSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-            while (cm.Registry.Count > 0)
+            using (var drained = CancellationTokenSource.CreateLinkedTokenSource(ct))
             {
-                await cm.Registry.NextChange(Roles.QueryNode).WaitAsync(TimeSpan.FromSeconds(10), ct);
+                drained.CancelAfter(TimeSpan.FromSeconds(30));
+                await cm.WaitForAsync(Roles.QueryNode, () => cm.Registry.Count == 0, drained.Token);
             }
             Console.WriteLine($"churn: {sessions} sessions joined and left at {ratePerSecond}/s over {churnSeconds:0.0} s; peak {peak} live clients; after the last DELETE: registry {cm.Registry.Count}, live ClientActors {ClientActorCount()}");
         }

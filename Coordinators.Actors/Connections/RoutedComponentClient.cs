@@ -91,6 +91,9 @@ public sealed class RoutedComponentClient : IComponentClient
             {
                 attemptDeadline = d;
             }
+            // Waiting for a primary: the change signal is taken before the call, so a new primary published while
+            // this one fails ends the backoff at once instead of being missed.
+            var change = _waitForPrimary && _role is not null ? _registry.NextChange(_role) : null;
             try
             {
                 return await call(handle.Client, options with { Deadline = attemptDeadline }).ConfigureAwait(false);
@@ -112,12 +115,12 @@ public sealed class RoutedComponentClient : IComponentClient
                     case CallAction.RetryElsewhere:
                         continue;
                 }
-                await BackoffAsync(attempt + 1, deadline, token).ConfigureAwait(false);
+                await BackoffAsync(attempt + 1, deadline, change, token).ConfigureAwait(false);
             }
         }
     }
 
-    private async Task BackoffAsync(int nextAttempt, DateTime? deadline, CancellationToken token)
+    private async Task BackoffAsync(int nextAttempt, DateTime? deadline, Task? change, CancellationToken token)
     {
         var delay = CallRetryPolicy.Backoff(_policy, nextAttempt);
         if (deadline is { } d && d - Now < delay)
@@ -126,10 +129,10 @@ public sealed class RoutedComponentClient : IComponentClient
         }
         try
         {
-            if (_role is not null && _waitForPrimary)
+            if (change is not null)
             {
                 // A new primary publishing ends the wait early.
-                await _registry.NextChange(_role).WaitAsync(delay, _time, token).ConfigureAwait(false);
+                await change.WaitAsync(delay, _time, token).ConfigureAwait(false);
             }
             else
             {

@@ -36,10 +36,7 @@ public sealed class ConnectionManagerRoutingTests(EtcdSingleFixture etcd) : ICla
         await first.DeleteSessionAsync();
         await second.RegisterAsync(layout.ActiveKey(Roles.RootCoord), term: 9);
         using var cts = new CancellationTokenSource(Backstop);
-        while (cm.GetClients(Roles.RootCoord) is not [{ ServerId: 102 }])
-        {
-            await cm.Registry.NextChange(Roles.RootCoord).WaitAsync(cts.Token);
-        }
+        await cm.WaitForAsync(Roles.RootCoord, () => cm.GetClients(Roles.RootCoord) is [{ ServerId: 102 }], cts.Token);
         Assert.Equal(102, (await cm.ForRole(Roles.RootCoord).PingAsync(new PingRequest())).ServerId);
     }
 

@@ -152,10 +152,7 @@ public sealed class ConnectionManagerTests(EtcdSingleFixture etcd) : IClassFixtu
         var e = await Assert.ThrowsAsync<RpcException>(() => cm.ForServer(71).PingAsync(new PingRequest()));
         Assert.True(e.StatusCode is StatusCode.FailedPrecondition or StatusCode.Unavailable, e.ToString());
         using var cts = new CancellationTokenSource(Backstop);
-        while (cm.IsOnline(71))
-        {
-            await cm.Registry.NextChange(Roles.QueryNode).WaitAsync(cts.Token);
-        }
+        await cm.WaitForAsync(Roles.QueryNode, () => !cm.IsOnline(71), cts.Token);
         Assert.Equal(ClientState.Offline, cm.GetAllClients(Roles.QueryNode).Single(h => h.ServerId == 71).State);
         var again = await Assert.ThrowsAsync<RpcException>(() => cm.ForServer(71).PingAsync(new PingRequest()));
         Assert.Equal(StatusCode.Unavailable, again.StatusCode);
@@ -209,10 +206,7 @@ public sealed class ConnectionManagerTests(EtcdSingleFixture etcd) : IClassFixtu
         await using var cm = new ConnectionManager(Etcd, Options(layout) with { Connect = Options(layout).Connect with { MaxAttempts = 1 } });
         await cm.AddDependencyAsync(Roles.QueryNode);
         using var cts = new CancellationTokenSource(Backstop);
-        while (cm.GetAllClients(Roles.QueryNode) is not [{ State: ClientState.Offline }])
-        {
-            await cm.Registry.NextChange(Roles.QueryNode).WaitAsync(cts.Token);
-        }
+        await cm.WaitForAsync(Roles.QueryNode, () => cm.GetAllClients(Roles.QueryNode) is [{ State: ClientState.Offline }], cts.Token);
         var client = cm.ForServer(81);
         _ = await Assert.ThrowsAsync<RpcException>(() => client.PingAsync(new PingRequest())); // warm-up (JIT)
         // The median of 21 calls: one call can meet a GC pause or a descheduled thread on a busy CI machine.

@@ -83,10 +83,7 @@ public sealed class NodeProcessTests(EtcdSingleFixture etcd, ITestOutputHelper o
         // call would run 5 s); the connections benchmark measures the abort latency against the 100 ms target.
         var late = Stopwatch.GetElapsedTime(deleteAt, await failedAt);
         Assert.True(late < TimeSpan.FromSeconds(1), $"the call failed {late.TotalMilliseconds:0} ms after the DELETE event");
-        while (cm.IsOnline(id))
-        {
-            await cm.Registry.NextChange(Roles.DataNode).WaitAsync(cts.Token);
-        }
+        await cm.WaitForAsync(Roles.DataNode, () => !cm.IsOnline(id), cts.Token);
     }
 
     [Fact]
