@@ -5,57 +5,48 @@ namespace Coordinators.Tests.Connections;
 /// <summary><c>coordinators standalone</c> as a real process with its embedded etcd.</summary>
 [Collection(IntegrationCollection.Name)]
 [Trait("Category", "Integration")]
-public sealed class StandaloneCommandTests
+public sealed class StandaloneCommandTests : IDisposable
 {
+    // The working folder: standalone puts its private etcd under ./.coordinators-etcd.
+    private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("coordinators-standalone-");
+
     [Fact]
     public async Task Standalone_NoEtcdConfigured_RunsEveryRoleInProcessAndCleansUpOnSigterm()
     {
-        var folder = Directory.CreateTempSubdirectory("coordinators-standalone-");
-        try
-        {
-            await using var process = HostRunner.Start(["standalone", "--session-ttl", "2s"], workingDirectory: folder.FullName);
-            var etcdPid = await EtcdPidAsync(process);
-            var proxy = await process.WaitForLineAsync(l => l.StartsWith("PROXY ", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
-            await process.WaitForLineAsync(l => l.StartsWith("STANDALONE READY roles=8 ", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
-            var ready = process.StandardOutput.Split('\n').Where(l => l.StartsWith("READY ", StringComparison.Ordinal)).ToList();
-            Assert.Equal(8, ready.Count);
-            Assert.All(ready, l => Assert.EndsWith(" state=Healthy", l, StringComparison.Ordinal));
-            Assert.EndsWith(" via=InProcessComponentClient", proxy, StringComparison.Ordinal);
-            Assert.DoesNotContain(" term=0 ", proxy, StringComparison.Ordinal);
+        await using var process = StartStandalone();
+        var etcdPid = await EtcdPidAsync(process);
+        var proxy = await process.WaitForLineAsync(l => l.StartsWith("PROXY ", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
+        await process.WaitForLineAsync(l => l.StartsWith("STANDALONE READY roles=8 ", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+        var ready = process.StandardOutput.Split('\n').Where(l => l.StartsWith("READY ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(8, ready.Count);
+        Assert.All(ready, l => Assert.EndsWith(" state=Healthy", l, StringComparison.Ordinal));
+        Assert.EndsWith(" via=InProcessComponentClient", proxy, StringComparison.Ordinal);
+        Assert.DoesNotContain(" term=0 ", proxy, StringComparison.Ordinal);
 
-            process.Signal(UnixSignal.SIGTERM);
-            Assert.Equal(0, await process.WaitForExitAsync(TimeSpan.FromSeconds(30)));
-            Assert.False(ProcFs.IsRunning(etcdPid), $"embedded etcd {etcdPid} outlived the standalone process");
-        }
-        finally
-        {
-            folder.Delete(recursive: true);
-        }
+        process.Signal(UnixSignal.SIGTERM);
+        Assert.Equal(0, await process.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.False(ProcFs.IsRunning(etcdPid), $"embedded etcd {etcdPid} outlived the standalone process");
     }
 
     [Fact]
     public async Task Standalone_Sigkilled_EmbeddedEtcdDiesWithIt()
     {
-        var folder = Directory.CreateTempSubdirectory("coordinators-standalone-");
-        try
-        {
-            await using var process = HostRunner.Start(["standalone", "--session-ttl", "2s"], workingDirectory: folder.FullName);
-            var etcdPid = await EtcdPidAsync(process);
-            await process.WaitForLineAsync(l => l.StartsWith("STANDALONE READY ", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
-            Assert.True(ProcFs.IsRunning(etcdPid));
+        await using var process = StartStandalone();
+        var etcdPid = await EtcdPidAsync(process);
+        await process.WaitForLineAsync(l => l.StartsWith("STANDALONE READY ", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
+        Assert.True(ProcFs.IsRunning(etcdPid));
 
-            // No exit hook runs in a SIGKILLed process: the etcd launch itself must take etcd down with its parent.
-            process.Signal(UnixSignal.SIGKILL);
-            Assert.Equal(128 + (int)UnixSignal.SIGKILL, await process.WaitForExitAsync(TimeSpan.FromSeconds(30)));
-            // etcd is not our child, so there is nothing to wait on but its /proc entry: spin with a backstop.
-            Assert.True(SpinWait.SpinUntil(() => !ProcFs.IsRunning(etcdPid), TimeSpan.FromSeconds(10)),
-                $"embedded etcd {etcdPid} outlived the SIGKILLed standalone process (state {ProcFs.State(etcdPid)})");
-        }
-        finally
-        {
-            folder.Delete(recursive: true);
-        }
+        // No exit hook runs in a SIGKILLed process: the etcd launch itself must take etcd down with its parent.
+        process.Signal(UnixSignal.SIGKILL);
+        Assert.Equal(128 + (int)UnixSignal.SIGKILL, await process.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        // etcd is not our child, so there is nothing to wait on but its /proc entry: spin with a backstop.
+        Assert.True(SpinWait.SpinUntil(() => !ProcFs.IsRunning(etcdPid), TimeSpan.FromSeconds(10)),
+            $"embedded etcd {etcdPid} outlived the SIGKILLed standalone process (state {ProcFs.State(etcdPid)})");
     }
+
+    public void Dispose() => _folder.Delete(recursive: true);
+
+    private HostRunner StartStandalone() => HostRunner.Start(["standalone", "--session-ttl", "2s"], workingDirectory: _folder.FullName);
 
     private static async Task<int> EtcdPidAsync(HostRunner process)
     {
