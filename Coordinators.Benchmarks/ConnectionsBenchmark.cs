@@ -27,8 +27,7 @@ internal sealed class ConnectionsBenchmark : IBenchmark
     {
         var churnSessions = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 500;
         var rate = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 100;
-        var dir = Path.Combine(Path.GetTempPath(), "coordinators-bench-" + Guid.NewGuid().ToString("N")[..8]);
-        await using var etcdProcess = await EmbeddedEtcd.StartAsync(new EmbeddedEtcdOptions { Directory = dir }, cancellationToken);
+        await using var etcdProcess = await EmbeddedEtcd.StartAsync(BenchmarkEtcd.Options("connections"), cancellationToken);
         using var etcd = new EtcdClient(etcdProcess.Endpoint);
         Console.WriteLine($"etcd {etcdProcess.Endpoint}; {Environment.ProcessorCount} cores");
 

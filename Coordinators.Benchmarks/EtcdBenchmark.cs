@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using Coordinators.Actors.Etcd;
 
@@ -25,46 +23,26 @@ internal sealed class EtcdBenchmark : IBenchmark
         var concurrency = positional.Length > 1 ? int.Parse(positional[1], CultureInfo.InvariantCulture) : 16;
         var sequential = positional.Length > 2 ? int.Parse(positional[2], CultureInfo.InvariantCulture) : 3000;
         var endpointIndex = Array.IndexOf(args, "--endpoint");
-        string endpoint;
-        Process? etcd = null;
-        string? dataDir = null;
-        if (endpointIndex >= 0 && endpointIndex + 1 < args.Length)
-        {
-            endpoint = args[endpointIndex + 1];
-        }
-        else
-        {
-            (etcd, endpoint, dataDir) = await StartEtcdAsync(cancellationToken);
-        }
-        try
-        {
-            using var client = new EtcdClient(new EtcdClientOptions { Endpoints = [endpoint] });
-            const string key = "bench/key";
-            await client.PutAsync(key, new string('v', 64), cancellationToken: cancellationToken);
+        await using var etcd = endpointIndex >= 0 && endpointIndex + 1 < args.Length
+            ? null
+            : await EmbeddedEtcd.StartAsync(BenchmarkEtcd.Options("etcd"), cancellationToken);
+        var endpoint = etcd?.Endpoint ?? args[endpointIndex + 1];
+        using var client = new EtcdClient(new EtcdClientOptions { Endpoints = [endpoint] });
+        const string key = "bench/key";
+        await client.PutAsync(key, new string('v', 64), cancellationToken: cancellationToken);
 
-            var ours = await MeasureAsync(() => client.GetAsync(key, cancellationToken: cancellationToken), seconds, concurrency, sequential, cancellationToken);
-            Print("ours (EtcdClient)", ours);
-            var js = await RunGrpcJsAsync(endpoint, key, seconds, concurrency, sequential, cancellationToken);
-            if (js is null)
-            {
-                Console.WriteLine("grpc-js baseline unavailable (run ./build.sh setup to install interop/node_modules)");
-                return 1;
-            }
-            Print("@grpc/grpc-js", js.Value);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"ratio ours/grpc-js: throughput {ours.CallsPerSecond / js.Value.CallsPerSecond:F2}x, p50 latency {ours.P50Ms / js.Value.P50Ms:F2}x (lower is better)"));
-            return 0;
-        }
-        finally
+        var ours = await MeasureAsync(() => client.GetAsync(key, cancellationToken: cancellationToken), seconds, concurrency, sequential, cancellationToken);
+        Print("ours (EtcdClient)", ours);
+        var js = await RunGrpcJsAsync(endpoint, key, seconds, concurrency, sequential, cancellationToken);
+        if (js is null)
         {
-            if (etcd is not null)
-            {
-                etcd.Kill();
-                await etcd.WaitForExitAsync(CancellationToken.None);
-                etcd.Dispose();
-                Directory.Delete(dataDir!, recursive: true);
-            }
+            Console.WriteLine("grpc-js baseline unavailable (run ./build.sh setup to install interop/node_modules)");
+            return 1;
         }
+        Print("@grpc/grpc-js", js.Value);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"ratio ours/grpc-js: throughput {ours.CallsPerSecond / js.Value.CallsPerSecond:F2}x, p50 latency {ours.P50Ms / js.Value.P50Ms:F2}x (lower is better)"));
+        return 0;
     }
 
     private readonly record struct Result(int SequentialCalls, double P50Ms, double P99Ms, long Calls, double Seconds, double CallsPerSecond);
@@ -142,51 +120,5 @@ internal sealed class EtcdBenchmark : IBenchmark
             }
         }
         return null;
-    }
-
-    private static async Task<(Process, string, string)> StartEtcdAsync(CancellationToken ct)
-    {
-        int Port()
-        {
-            using var l = new TcpListener(IPAddress.Loopback, 0);
-            l.Start();
-            return ((IPEndPoint)l.LocalEndpoint).Port;
-        }
-        var (client, peer) = (Port(), Port());
-        var dir = Path.Combine(Path.GetTempPath(), "coordinators-bench-etcd-" + Guid.NewGuid().ToString("N")[..8]);
-        var url = $"http://127.0.0.1:{client}";
-        var psi = new ProcessStartInfo("/usr/bin/etcd") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "--name", "bench", "--data-dir", dir, "--listen-client-urls", url, "--advertise-client-urls", url,
-                     "--listen-peer-urls", $"http://127.0.0.1:{peer}", "--initial-advertise-peer-urls", $"http://127.0.0.1:{peer}",
-                     "--initial-cluster", $"bench=http://127.0.0.1:{peer}", "--log-level", "error" })
-        {
-            psi.ArgumentList.Add(a);
-        }
-        var p = Process.Start(psi)!;
-        p.OutputDataReceived += (_, _) => { };
-        p.ErrorDataReceived += (_, _) => { };
-        p.BeginOutputReadLine();
-        p.BeginErrorReadLine();
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(1) };
-        var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < TimeSpan.FromSeconds(30))
-        {
-            try
-            {
-                if ((await http.GetStringAsync(url + "/health", ct)).Contains("true", StringComparison.Ordinal))
-                {
-                    return (p, url, dir);
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-            catch (TaskCanceledException) when (!ct.IsCancellationRequested)
-            {
-            }
-            await Task.Delay(50, ct);
-        }
-        p.Kill();
-        throw new TimeoutException("etcd did not become healthy for the benchmark");
     }
 }

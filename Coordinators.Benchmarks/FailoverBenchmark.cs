@@ -3,6 +3,7 @@ using System.Globalization;
 using Coordinators.Actors.Etcd;
 using Coordinators.Actors.Sessions;
 using Coordinators.Benchmarks.Failover;
+using Coordinators.Host;
 
 namespace Coordinators.Benchmarks;
 
@@ -13,9 +14,6 @@ namespace Coordinators.Benchmarks;
 /// </summary>
 internal sealed class FailoverBenchmark : IBenchmark
 {
-    private const int SigInt = 2;
-    private const int SigKill = 9;
-    private const int SigTerm = 15;
     private static readonly TimeSpan Backstop = TimeSpan.FromSeconds(30);
 
     public string Name => "failover";
@@ -25,14 +23,14 @@ internal sealed class FailoverBenchmark : IBenchmark
     public async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
     {
         var rounds = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 20;
-        await using var etcdServer = await BenchEtcd.StartAsync(cancellationToken);
-        using var etcd = new EtcdClient(etcdServer.ClientUrl);
+        await using var etcdServer = await EmbeddedEtcd.StartAsync(BenchmarkEtcd.Options("failover"), cancellationToken);
+        using var etcd = new EtcdClient(etcdServer.Endpoint);
         var rows = new List<(string Name, List<double> Ms)>
         {
-            ("coordinators SIGTERM", await CoordinatorsAsync(etcd, etcdServer.ClientUrl, "t", SigTerm, rounds, cancellationToken)),
-            ("etcdctl elect SIGINT", await EtcdctlAsync(etcdServer.ClientUrl, ["elect", "bench-elect"], SigInt, rounds, cancellationToken)),
-            ("coordinators SIGKILL", await CoordinatorsAsync(etcd, etcdServer.ClientUrl, "k", SigKill, rounds, cancellationToken)),
-            ("etcdctl lock SIGKILL", await EtcdctlAsync(etcdServer.ClientUrl, ["lock", "--ttl", "2", "bench-lock"], SigKill, rounds, cancellationToken)),
+            ("coordinators SIGTERM", await CoordinatorsAsync(etcd, etcdServer.Endpoint, "t", UnixSignal.SIGTERM, rounds, cancellationToken)),
+            ("etcdctl elect SIGINT", await EtcdctlAsync(etcdServer.Endpoint, ["elect", "bench-elect"], UnixSignal.SIGINT, rounds, cancellationToken)),
+            ("coordinators SIGKILL", await CoordinatorsAsync(etcd, etcdServer.Endpoint, "k", UnixSignal.SIGKILL, rounds, cancellationToken)),
+            ("etcdctl lock SIGKILL", await EtcdctlAsync(etcdServer.Endpoint, ["lock", "--ttl", "2", "bench-lock"], UnixSignal.SIGKILL, rounds, cancellationToken)),
         };
         Console.WriteLine($"{"takeover (ms)",-22} {"n",3} {"min",8} {"median",8} {"p99",8}");
         foreach (var (name, ms) in rows)
@@ -46,7 +44,7 @@ internal sealed class FailoverBenchmark : IBenchmark
         return 0;
     }
 
-    private static async Task<List<double>> CoordinatorsAsync(EtcdClient etcd, string url, string tag, int signal, int rounds, CancellationToken ct)
+    private static async Task<List<double>> CoordinatorsAsync(EtcdClient etcd, string url, string tag, UnixSignal signal, int rounds, CancellationToken ct)
     {
         var root = "bench-" + tag + Guid.NewGuid().ToString("N")[..6];
         var layout = new EtcdLayout(root);
@@ -109,7 +107,7 @@ internal sealed class FailoverBenchmark : IBenchmark
         throw new TimeoutException("no active key for server " + serverId);
     }
 
-    private static async Task<List<double>> EtcdctlAsync(string url, string[] command, int signal, int rounds, CancellationToken ct)
+    private static async Task<List<double>> EtcdctlAsync(string url, string[] command, UnixSignal signal, int rounds, CancellationToken ct)
     {
         var env = new Dictionary<string, string> { ["ETCDCTL_API"] = "3" };
         var n = 0;

@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using System.Threading.Channels;
+using Coordinators.Host;
 
 namespace Coordinators.Benchmarks.Failover;
 
@@ -63,13 +63,7 @@ internal sealed class ChildProcess : IAsyncDisposable
         }
     }
 
-    public void Signal(int signal)
-    {
-        if (kill(_process.Id, signal) != 0)
-        {
-            throw new InvalidOperationException($"kill({_process.Id}, {signal}) failed");
-        }
-    }
+    public void Signal(UnixSignal signal) => UnixSignals.SendOrThrow(_process.Id, signal);
 
     public async ValueTask DisposeAsync()
     {
@@ -86,9 +80,4 @@ internal sealed class ChildProcess : IAsyncDisposable
         }
         _process.Dispose();
     }
-
-#pragma warning disable SYSLIB1054 // DllImport keeps this project free of AllowUnsafeBlocks; the signature is blittable.
-    [DllImport("libc", SetLastError = true)]
-    private static extern int kill(int pid, int sig);
-#pragma warning restore SYSLIB1054
 }
