@@ -88,7 +88,7 @@ public sealed class EmbeddedEtcd : IAsyncDisposable
         await Task.Run(_process.Dispose).ConfigureAwait(false);
         if (deleteData)
         {
-            TryDelete(DataDir);
+            EtcdProcess.TryDeleteDirectory(DataDir);
         }
     }
 
@@ -155,23 +155,6 @@ public sealed class EmbeddedEtcd : IAsyncDisposable
             }
             // Polling a process we do not control: etcd offers no readiness event to wait on.
             await Task.Delay(50, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private static void TryDelete(string dir)
-    {
-        try
-        {
-            if (Directory.Exists(dir))
-            {
-                Directory.Delete(dir, recursive: true);
-            }
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
         }
     }
 }

@@ -142,6 +142,24 @@ internal sealed class EtcdProcess : IDisposable
         }
     }
 
+    /// <summary>Deletes a member's folder (data dir, log) when it exists; a folder that cannot be deleted is left.</summary>
+    public static void TryDeleteDirectory(string dir)
+    {
+        try
+        {
+            if (Directory.Exists(dir))
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+
     /// <summary>Completes when etcd has exited.</summary>
     public Task WaitForExitAsync(CancellationToken cancellationToken) => _process.WaitForExitAsync(cancellationToken);
 

@@ -6,6 +6,7 @@ using Coordinators.Actors.Connections;
 using Coordinators.Actors.Etcd;
 using Coordinators.Actors.Grpc;
 using Coordinators.Actors.Sessions;
+using Coordinators.Tests.Election;
 using Coordinators.Tests.Fixtures;
 using Xunit.Abstractions;
 
@@ -21,14 +22,12 @@ public sealed class NodeProcessTests(EtcdSingleFixture etcd, ITestOutputHelper o
 
     private EtcdClient Etcd => etcd.Client;
 
-    private string[] Switches(EtcdLayout layout, string ttl = "2s") => ["--etcd", string.Join(',', etcd.Cluster.ClientUrls), "--root", layout.Root, "--session-ttl", ttl];
+    private string[] Switches(EtcdLayout layout) => ["--etcd", string.Join(',', etcd.Cluster.ClientUrls), "--root", layout.Root, "--session-ttl", "2s"];
 
     private async Task<(HostRunner Process, long ServerId, string State)> RunAsync(EtcdLayout layout, string role, string ttl = "2s")
     {
-        var process = HostRunner.Start(["run", "--role", role, .. Switches(layout, ttl)]);
-        var ready = await process.WaitForLineAsync(l => l.StartsWith("READY ", StringComparison.Ordinal), Backstop);
-        var fields = ready.Split(' ').Skip(1).Select(f => f.Split('=', 2)).ToDictionary(f => f[0], f => f[1]);
-        return (process, long.Parse(fields["serverId"], System.Globalization.CultureInfo.InvariantCulture), fields["state"]);
+        var (process, ready) = await CoordinatorProcess.StartRunAsync(role, etcd.Cluster.ClientUrls, layout.Root, ttl);
+        return (process, long.Parse(ready["serverId"], System.Globalization.CultureInfo.InvariantCulture), ready["state"]);
     }
 
     [Fact]

@@ -34,12 +34,21 @@ public sealed class CoordinatorProcess : IAsyncDisposable
     /// <summary>Starts <c>coordinators run</c> and waits for its READY line.</summary>
     public static async Task<CoordinatorProcess> StartAsync(string role, IEnumerable<string> etcdUrls, string root, string ttl = "2s")
     {
+        var (runner, ready) = await StartRunAsync(role, etcdUrls, root, ttl);
+        return new CoordinatorProcess(runner, role, long.Parse(ready["serverId"], CultureInfo.InvariantCulture), ready["address"]);
+    }
+
+    /// <summary>
+    /// Starts <c>coordinators run</c> and returns it with the fields of its READY line (serverId, address, state, pid);
+    /// a process that never gets ready is killed.
+    /// </summary>
+    public static async Task<(HostRunner Runner, IReadOnlyDictionary<string, string> Ready)> StartRunAsync(string role, IEnumerable<string> etcdUrls, string root, string ttl = "2s")
+    {
         var runner = HostRunner.Start(["run", "--role", role, "--etcd", string.Join(',', etcdUrls), "--root", root, "--session-ttl", ttl]);
         try
         {
             var ready = await runner.WaitForLineAsync(l => l.StartsWith("READY ", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
-            var fields = ready.Split(' ').Skip(1).Select(f => f.Split('=', 2)).ToDictionary(f => f[0], f => f[1]);
-            return new CoordinatorProcess(runner, role, long.Parse(fields["serverId"], CultureInfo.InvariantCulture), fields["address"]);
+            return (runner, ready.Split(' ').Skip(1).Select(f => f.Split('=', 2)).ToDictionary(f => f[0], f => f[1]));
         }
         catch
         {

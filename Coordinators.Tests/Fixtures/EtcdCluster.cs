@@ -117,7 +117,7 @@ public sealed class EtcdCluster : IAsyncDisposable, IDisposable
             }
             else
             {
-                TryDelete(root);
+                EtcdProcess.TryDeleteDirectory(root);
             }
             throw;
         }
@@ -250,7 +250,7 @@ public sealed class EtcdCluster : IAsyncDisposable, IDisposable
             m.Dispose();
         }
         _health.Dispose();
-        TryDelete(Root);
+        EtcdProcess.TryDeleteDirectory(Root);
     }
 
     private static bool ChainsTo(X509Certificate cert, X509Certificate2 ca)
@@ -261,15 +261,5 @@ public sealed class EtcdCluster : IAsyncDisposable, IDisposable
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         using var c2 = new X509Certificate2(cert);
         return chain.Build(c2);
-    }
-
-    private static void TryDelete(string dir)
-    {
-        try
-        {
-            Directory.Delete(dir, recursive: true);
-        }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
     }
 }
