@@ -30,7 +30,7 @@ public sealed class EtcdCluster : IAsyncDisposable, IDisposable
             handler.SslOptions = new SslClientAuthenticationOptions
             {
                 ClientCertificates = [X509Certificate2.CreateFromPemFile(certificates.ClientCertFile, certificates.ClientKeyFile)],
-                RemoteCertificateValidationCallback = (_, cert, _, _) => cert is not null && ChainsTo(cert, ca),
+                RemoteCertificateValidationCallback = (_, cert, _, _) => cert is not null && Coordinators.Actors.Grpc.Internal.TlsSettings.ChainsTo(cert, ca),
             };
         }
         _health = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(2) };
@@ -251,15 +251,5 @@ public sealed class EtcdCluster : IAsyncDisposable, IDisposable
         }
         _health.Dispose();
         EtcdProcess.TryDeleteDirectory(Root);
-    }
-
-    private static bool ChainsTo(X509Certificate cert, X509Certificate2 ca)
-    {
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.Add(ca);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        using var c2 = new X509Certificate2(cert);
-        return chain.Build(c2);
     }
 }

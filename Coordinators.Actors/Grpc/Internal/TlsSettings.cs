@@ -23,14 +23,20 @@ internal static class TlsSettings
                 {
                     return false;
                 }
-                using var chain = new X509Chain();
-                chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                chain.ChainPolicy.CustomTrustStore.Add(ca);
-                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                using var leaf = new X509Certificate2(certificate);
-                return chain.Build(leaf);
+                return ChainsTo(certificate, ca);
             };
         }
         return options;
+    }
+
+    /// <summary>True when <paramref name="certificate"/> chains to <paramref name="ca"/> alone (a private CA, no revocation lists).</summary>
+    public static bool ChainsTo(X509Certificate certificate, X509Certificate2 ca)
+    {
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(ca);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        using var leaf = new X509Certificate2(certificate);
+        return chain.Build(leaf);
     }
 }
