@@ -91,9 +91,6 @@ public sealed class RoutedComponentClient : IComponentClient
             {
                 attemptDeadline = d;
             }
-            // Waiting for a primary: the change signal is taken before the call, so a new primary published while
-            // this one fails ends the backoff at once instead of being missed.
-            var change = _waitForPrimary && _role is not null ? _registry.NextChange(_role) : null;
             try
             {
                 return await call(handle.Client, options with { Deadline = attemptDeadline }).ConfigureAwait(false);
@@ -115,12 +112,12 @@ public sealed class RoutedComponentClient : IComponentClient
                     case CallAction.RetryElsewhere:
                         continue;
                 }
-                await BackoffAsync(attempt + 1, deadline, change, token).ConfigureAwait(false);
+                await BackoffAsync(attempt + 1, deadline, handle.ServerId, token).ConfigureAwait(false);
             }
         }
     }
 
-    private async Task BackoffAsync(int nextAttempt, DateTime? deadline, Task? change, CancellationToken token)
+    private async Task BackoffAsync(int nextAttempt, DateTime? deadline, long failedServerId, CancellationToken token)
     {
         var delay = CallRetryPolicy.Backoff(_policy, nextAttempt);
         if (deadline is { } d && d - Now < delay)
@@ -129,9 +126,15 @@ public sealed class RoutedComponentClient : IComponentClient
         }
         try
         {
-            if (change is not null)
+            if (_role is not null && _waitForPrimary)
             {
-                // A new primary publishing ends the wait early.
+                // A new primary publishing ends the wait early. The signal is taken before looking, so a primary
+                // published while the failed call was in flight, or just now, is not waited out.
+                var change = _registry.NextChange(_role);
+                if (Pick(null) is { } next && next.ServerId != failedServerId)
+                {
+                    return;
+                }
                 await change.WaitAsync(delay, _time, token).ConfigureAwait(false);
             }
             else
