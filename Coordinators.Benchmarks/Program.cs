@@ -1,5 +1,3 @@
-using System.Reflection;
-
 namespace Coordinators.Benchmarks;
 
 internal static class Program

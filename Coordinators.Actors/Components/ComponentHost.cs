@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Coordinators.Actors.Grpc.Health;
-using Coordinators.Actors.Grpc.Server;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 

@@ -18,7 +18,6 @@ namespace Coordinators.Actors.Components;
 /// </summary>
 public sealed class ComponentRuntime : IAsyncDisposable
 {
-    private readonly ILoggerFactory _loggerFactory;
     private readonly bool _ownsEtcd;
 
     /// <summary>Composes the runtime of <paramref name="role"/>; nothing runs until <see cref="StartAsync"/>.</summary>
@@ -27,7 +26,6 @@ public sealed class ComponentRuntime : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         Roles.Validate(role, "role");
         var time = timeProvider ?? TimeProvider.System;
-        _loggerFactory = loggerFactory;
         Options = options;
         Layout = new EtcdLayout(options.Root);
         _ownsEtcd = etcd is null;

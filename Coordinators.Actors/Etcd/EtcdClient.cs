@@ -1,6 +1,5 @@
 using Coordinators.Actors.Etcd.Etcdserverpb;
 using Coordinators.Actors.Grpc;
-using Coordinators.Actors.Grpc.Internal;
 using Google.Protobuf;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;

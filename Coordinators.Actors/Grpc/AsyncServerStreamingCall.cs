@@ -1,5 +1,4 @@
 using Google.Protobuf;
-using Coordinators.Actors.Grpc.Internal;
 
 namespace Coordinators.Actors.Grpc;
 

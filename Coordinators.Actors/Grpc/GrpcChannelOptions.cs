@@ -1,5 +1,3 @@
-using System.Security.Cryptography.X509Certificates;
-
 namespace Coordinators.Actors.Grpc;
 
 /// <summary>How a <see cref="GrpcChannel"/> connects and what it allows.</summary>

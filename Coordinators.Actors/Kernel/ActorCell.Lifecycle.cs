@@ -8,7 +8,7 @@ internal sealed partial class ActorCell
 
     private void Create()
     {
-        if (!TryCreateInstance(null))
+        if (!TryCreateInstance())
         {
             return;
         }
@@ -22,7 +22,7 @@ internal sealed partial class ActorCell
         }
     }
 
-    private bool TryCreateInstance(Exception? restartCause)
+    private bool TryCreateInstance()
     {
         try
         {
@@ -144,7 +144,7 @@ internal sealed partial class ActorCell
         _actor = null;
         // Stashed messages survive a restart: they go back in front of the mailbox for the fresh instance.
         UnstashAll();
-        if (!TryCreateInstance(cause))
+        if (!TryCreateInstance())
         {
             return;
         }

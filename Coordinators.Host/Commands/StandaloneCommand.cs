@@ -1,7 +1,6 @@
 using System.CommandLine;
 using Coordinators.Actors.Components;
 using Coordinators.Actors.Components.Proto;
-using Coordinators.Actors.Config;
 using Coordinators.Actors.Connections;
 using Coordinators.Actors.Connections.Nodes;
 using Coordinators.Actors.Etcd;

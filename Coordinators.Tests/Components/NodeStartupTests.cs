@@ -4,7 +4,6 @@ using Coordinators.Actors.Config;
 using Coordinators.Actors.Connections.Nodes;
 using Coordinators.Actors.Connections;
 using Coordinators.Actors.Sessions;
-using Coordinators.Tests.Connections;
 using Coordinators.Tests.Fixtures;
 using Microsoft.Extensions.Logging.Abstractions;
 

@@ -1,7 +1,6 @@
 using Coordinators.Tests.Etcd;
 using System.Diagnostics;
 using Coordinators.Actors.Components.Proto;
-using Coordinators.Actors.Config;
 using Coordinators.Actors.Connections;
 using Coordinators.Actors.Etcd;
 using Coordinators.Actors.Grpc;

@@ -1,5 +1,4 @@
 using Coordinators.Actors.Etcd;
-using Coordinators.Actors.Etcd.Etcdserverpb;
 using Coordinators.Actors.Etcd.Mvccpb;
 using Coordinators.Tests.Fixtures;
 

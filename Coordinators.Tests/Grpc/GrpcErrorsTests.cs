@@ -1,4 +1,3 @@
-using System.Net.Http;
 using Coordinators.Actors.Grpc;
 using Coordinators.Actors.Grpc.Internal;
 

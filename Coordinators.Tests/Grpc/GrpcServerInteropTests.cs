@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Coordinators.Actors.Grpc.Health;
 using Coordinators.Tests.Fixtures;
 using ServingStatus = Coordinators.Actors.Grpc.Health.HealthCheckResponse.Types.ServingStatus;
 
