@@ -112,7 +112,13 @@ switch (caseName) {
     interop.Fail({ code: 9, message: 'überlastet: 東京 %' }, unaryCallback);
     break;
   case 'deadline':
-    interop.Slow({ delay_ms: 30000 }, new grpc.Metadata(), { deadline: Date.now() + 300 }, unaryCallback);
+    // Connect first, and leave the server a whole second: a deadline that passes while grpc-js is still
+    // connecting, or before the server has read the request (a loaded machine), ends the call before the
+    // handler runs, and then there is no handler cancellation to observe.
+    interop.waitForReady(Date.now() + 20000, err => {
+      if (err) return finish(14, `channel not ready: ${err.message}`, null);
+      return interop.Slow({ delay_ms: 30000 }, new grpc.Metadata(), { deadline: Date.now() + 1000 }, unaryCallback);
+    });
     break;
   case 'unknown-method':
     raw('/coordinators.interop.Interop/Nope');

@@ -61,6 +61,7 @@ public sealed class GrpcServerInteropTests
         var before = DateTime.UtcNow;
         var result = await NodeInterop.RunAsync(server.Address, "deadline");
         AssertCode(4, result);
+        Assert.True(server.LastSlowDeadline != default, $"the Slow call never reached the server: {result}");
         await server.SlowCancelled.Task.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.InRange(server.LastSlowDeadline, before, before.AddSeconds(30));
     }
