@@ -17,7 +17,7 @@ internal static class DemoCommand
         var replicas = new Option<int>("--replicas") { Description = "processes per coordinator role (one primary, the rest standbys)", DefaultValueFactory = _ => 2 };
         var outDir = new Option<string>("--out") { Description = "folder for logs, etcd data, report.json and timeline.svg", HelpName = "DIR", DefaultValueFactory = _ => "demo-out" };
         var seed = new Option<int>("--seed") { Description = "seed of the fault order", DefaultValueFactory = _ => 1 };
-        var etcd = new Option<string?>("--etcd") { Description = "use this etcd (comma-separated endpoints) instead of starting a private one", HelpName = "URL" };
+        var etcd = new Option<string?>("--etcd") { Description = "use this etcd (comma-separated endpoints) instead of starting a private one; the run's keys (root demo-XXXXXXXX/) are deleted at the end", HelpName = "URL" };
         var faults = new Option<string>("--faults") { Description = "faults to inject: " + FaultPlan.Help, DefaultValueFactory = _ => "all" };
         var plain = new Option<bool>("--plain") { Description = "print progress lines instead of the live table even on a terminal" };
         var command = new Command("demo", "Run a whole cluster on an embedded etcd, inject faults, show failover live and check the invariants")

@@ -130,6 +130,10 @@ internal sealed class DemoOrchestrator
             {
                 await embedded.StopAsync(deleteData: true).ConfigureAwait(false);
             }
+            else
+            {
+                await RemoveDemoKeysAsync(etcd, children, table).ConfigureAwait(false);
+            }
             var takeovers = Takeovers(readyMs, endMs);
             var invariants = interrupted ? [] : InvariantChecker.Check(results, sampler, workload.Records(), fatal is null ? finalProblems : [fatal], epochsAtStart, epochsAtEnd, takeovers);
             var exit = interrupted ? Interrupted : fatal is null && invariants.All(i => i.Passed) ? 0 : Failed;
@@ -139,6 +143,33 @@ internal sealed class DemoOrchestrator
             await File.WriteAllTextAsync(Path.Combine(outDir, "timeline.svg"), TimelineSvg.Render(Result), CancellationToken.None).ConfigureAwait(false);
         }
         return Result!.ExitCode;
+    }
+
+    /// <summary>
+    /// On a user's etcd (<c>--etcd</c>) the run's own prefix is removed once every child is gone: the epochs and the
+    /// ServerID counter would otherwise stay behind under a root nobody uses again. A child still running keeps its
+    /// keys, and a failure to delete is reported, never fatal: the run's figures are already known.
+    /// </summary>
+    private async Task RemoveDemoKeysAsync(EtcdClient etcd, ChildProcessSet children, LiveTable table)
+    {
+        var prefix = _options.Root + "/";
+        var surviving = children.SurvivingPids();
+        if (surviving.Count > 0)
+        {
+            table.Line($"kept the keys under {prefix} on etcd: {surviving.Count} child process(es) still run (pids {string.Join(", ", surviving)})");
+            return;
+        }
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            var deleted = await etcd.DeletePrefixAsync(prefix, cancellationToken: timeout.Token).ConfigureAwait(false);
+            _events.Add("etcd-cleanup", null, new JsonObject { ["prefix"] = prefix, ["deleted"] = deleted.Deleted });
+            table.Line($"removed the demo's {deleted.Deleted} key(s) under {prefix} from etcd");
+        }
+        catch (Exception e) when (e is Actors.Grpc.RpcException or OperationCanceledException)
+        {
+            table.Line($"could not remove the demo's keys under {prefix} from etcd: {e.Message}");
+        }
     }
 
     /// <summary>SIGKILL of every child still running: the safety net when the process exits before RunAsync finished.</summary>

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Coordinators.Actors.Etcd;
 using Coordinators.Tests.Fixtures;
 
 namespace Coordinators.Tests.Demo;
@@ -59,6 +60,28 @@ public sealed class DemoEndToEndTests : IDisposable
         Assert.True(report["interrupted"]!.GetValue<bool>());
         Assert.Equal(130, report["exitCode"]!.GetValue<int>());
         AssertNoProcessLeft(report);
+    }
+
+    [Fact]
+    public async Task Demo_OnAUsersEtcd_NoFaults_PassesAndRemovesItsKeys()
+    {
+        await using var cluster = await EtcdCluster.StartSingleAsync();
+        using var etcd = new EtcdClient(new EtcdClientOptions { Endpoints = cluster.ClientUrls });
+        await etcd.PutAsync("app/unrelated", "stays");
+
+        var result = await HostRunner.RunAsync(["demo", "--ttl", "2s", "--faults", "none", "--etcd", string.Join(',', cluster.ClientUrls), "--out", _out, "--plain"], TimeSpan.FromSeconds(120));
+
+        Assert.True(result.ExitCode == 0, $"exit {result.ExitCode}\n--- stdout ---\n{result.StandardOutput}\n--- stderr ---\n{result.StandardError}");
+        var report = ReadReport();
+        var root = report["options"]!["root"]!.GetValue<string>();
+        Assert.False(report["etcd"]!["embedded"]!.GetValue<bool>());
+        var cleanup = report["events"]!.AsArray().Single(e => e!["kind"]!.GetValue<string>() == "etcd-cleanup")!["data"]!;
+        Assert.Equal(root + "/", cleanup["prefix"]!.GetValue<string>());
+        // At least the four epochs and the ServerID counter were written, and nothing of the run is left.
+        Assert.True(cleanup["deleted"]!.GetValue<long>() >= 5, $"deleted {cleanup["deleted"]} keys");
+        Assert.Empty((await etcd.GetPrefixAsync(root + "/")).Kvs);
+        Assert.Equal("stays", Assert.Single((await etcd.GetAsync("app/unrelated")).Kvs).Value.ToStringUtf8());
+        Assert.Contains($"removed the demo's {cleanup["deleted"]} key(s) under {root}/ from etcd", result.StandardOutput, StringComparison.Ordinal);
     }
 
     public void Dispose()
