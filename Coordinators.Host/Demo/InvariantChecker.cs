@@ -29,12 +29,7 @@ internal static class InvariantChecker
     {
         var results = new List<InvariantResult>();
 
-        var violations = sampler.Violations;
-        results.Add(sampler.SampleCount == 0
-            ? new(SinglePrimary, false, "no state sample was answered, nothing proves it")
-            : new(SinglePrimary, violations.Count == 0, violations.Count == 0
-                ? $"{sampler.SampleCount} GetComponentStates answers, no older term Healthy after a newer one"
-                : $"{sampler.ViolationCount} overlapping samples, first: {violations[0]}"));
+        results.Add(SinglePrimaryResult(sampler.SampleCount, sampler.ViolationCount, sampler.Violations, calls));
 
         var epochProblems = faults.Where(f => !f.EpochOk).Select(f => $"fault {f.Fault.Index} ({f.Fault.Label} {f.Fault.Role}): {f.EpochBefore} -> {f.EpochAfter}").ToList();
         foreach (var role in Roles.Coordinators)
@@ -70,5 +65,68 @@ internal static class InvariantChecker
             ? $"{faults.Count} faults, each recovered and its victim rejoined"
             : string.Join("; ", unrecovered)));
         return results;
+    }
+
+    /// <summary>
+    /// Two kinds of evidence: the sampler's states (every process asked every 50 ms), and every workload call,
+    /// which carries the term of the primary that answered it. A call answered by an older term that started
+    /// after a call answered by a newer term had ended means the deposed primary served after its successor did.
+    /// </summary>
+    internal static InvariantResult SinglePrimaryResult(long samples, int sampleViolationCount, IReadOnlyList<string> sampleViolations, IReadOnlyList<CallRecord> calls)
+    {
+        if (samples == 0)
+        {
+            return new(SinglePrimary, false, "no state sample was answered, nothing proves it");
+        }
+        var stale = StaleTermCalls(calls);
+        var withTerm = calls.Count(c => c.Ok && c.CoordinatorTerm > 0);
+        var problems = new List<string>();
+        if (sampleViolations.Count > 0)
+        {
+            problems.Add($"{sampleViolationCount} overlapping samples, first: {sampleViolations[0]}");
+        }
+        if (stale.Count > 0)
+        {
+            problems.Add($"{stale.Count} role(s) served by an older term after a newer one, first: {stale[0]}");
+        }
+        return problems.Count == 0
+            ? new(SinglePrimary, true, $"{samples} GetComponentStates answers, no older term Healthy after a newer one; "
+                + $"{withTerm} calls answered with their primary's term, none by an older term after a newer one had answered")
+            : new(SinglePrimary, false, string.Join("; ", problems));
+    }
+
+    /// <summary>
+    /// Per coordinator role, the first pair of successful calls where one answered by term a started after one
+    /// answered by a newer term b had already ended; empty when there is none.
+    /// </summary>
+    internal static IReadOnlyList<string> StaleTermCalls(IReadOnlyList<CallRecord> calls)
+    {
+        var found = new List<string>();
+        foreach (var role in calls.Where(c => c.Ok && c.CoordinatorTerm > 0).GroupBy(c => c.CoordinatorRole, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            // Per term, the latest start and the earliest end; terms from newest to oldest, carrying the earliest end
+            // of any newer term.
+            var terms = role.GroupBy(c => c.CoordinatorTerm)
+                .Select(g => (Term: g.Key, LatestStart: g.MaxBy(c => c.StartMs), EarliestEnd: g.MinBy(c => c.EndMs)))
+                .OrderByDescending(t => t.Term)
+                .ToList();
+            CallRecord? newerEnd = null;
+            long newerTerm = 0;
+            foreach (var t in terms)
+            {
+                if (newerEnd is { } n && t.LatestStart.StartMs > n.EndMs)
+                {
+                    found.Add($"{role.Key}: a call answered by term {t.Term} started at {t.LatestStart.StartMs / 1000:F3} s, "
+                        + $"after a call answered by term {newerTerm} had ended at {n.EndMs / 1000:F3} s");
+                    break;
+                }
+                if (newerEnd is null || t.EarliestEnd.EndMs < newerEnd.Value.EndMs)
+                {
+                    newerEnd = t.EarliestEnd;
+                    newerTerm = t.Term;
+                }
+            }
+        }
+        return found;
     }
 }

@@ -7,8 +7,11 @@ using Coordinators.Actors.Sessions;
 
 namespace Coordinators.Host.Demo;
 
-/// <summary>One proxy call: when it started and ended (demo ms), whether it succeeded, and where it went.</summary>
-internal readonly record struct CallRecord(double StartMs, double EndMs, bool Ok, string CoordinatorRole, string NodeRole, string? Error = null)
+/// <summary>
+/// One proxy call: when it started and ended (demo ms), whether it succeeded, where it went, and the term of the
+/// coordinator primary that answered it (0 when the call failed).
+/// </summary>
+internal readonly record struct CallRecord(double StartMs, double EndMs, bool Ok, string CoordinatorRole, string NodeRole, string? Error = null, long CoordinatorTerm = 0)
 {
     public double LatencyMs => EndMs - StartMs;
 }
@@ -160,11 +163,13 @@ internal sealed class Workload
     {
         var start = _events.NowMs;
         string? error = null;
+        long term = 0;
         try
         {
-            await _calls.Channel(proxyAddress).UnaryAsync(ComponentMethods.Proxy,
+            var reply = await _calls.Channel(proxyAddress).UnaryAsync(ComponentMethods.Proxy,
                 new ProxyRequest { CoordinatorRole = coordinatorRole, NodeRole = nodeRole },
                 new CallOptions(Deadline: DateTime.UtcNow + CallTimeout, CancellationToken: cancellationToken)).ConfigureAwait(false);
+            term = reply.CoordinatorTerm;
         }
         catch (Exception) when (cancellationToken.IsCancellationRequested)
         {
@@ -179,7 +184,7 @@ internal sealed class Workload
         {
             error = e.GetType().Name + ": " + e.Message;
         }
-        var record = new CallRecord(start, _events.NowMs, error is null, coordinatorRole, nodeRole, error);
+        var record = new CallRecord(start, _events.NowMs, error is null, coordinatorRole, nodeRole, error, term);
         lock (_records)
         {
             _records.Add(record);

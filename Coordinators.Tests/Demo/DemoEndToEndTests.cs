@@ -30,6 +30,10 @@ public sealed class DemoEndToEndTests : IDisposable
         var invariants = report["invariants"]!.AsArray();
         Assert.Equal(InvariantNames, invariants.Select(i => i!["name"]!.GetValue<string>()));
         Assert.All(invariants, i => Assert.True(i!["passed"]!.GetValue<bool>(), i["name"] + ": " + i["detail"]));
+        // Single-primary rests on the calls too: each carried the term of the primary that answered it.
+        var singlePrimary = invariants[0]!["detail"]!.GetValue<string>();
+        var withTerm = System.Text.RegularExpressions.Regex.Match(singlePrimary, @"; (\d+) calls answered with their primary's term");
+        Assert.True(withTerm.Success && int.Parse(withTerm.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) > 1000, singlePrimary);
         var faults = report["faults"]!.AsArray();
         Assert.Equal(["SigTerm", "SigKill", "NodeKill"], faults.Select(f => f!["kind"]!.GetValue<string>()));
         Assert.All(faults, f => Assert.Null(f!["problem"]?.GetValue<string>()));
