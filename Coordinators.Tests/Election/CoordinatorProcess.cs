@@ -44,7 +44,9 @@ public sealed class CoordinatorProcess : IAsyncDisposable
     /// </summary>
     public static async Task<(HostRunner Runner, IReadOnlyDictionary<string, string> Ready)> StartRunAsync(string role, IEnumerable<string> etcdUrls, string root, string ttl = "2s")
     {
-        var runner = HostRunner.Start(["run", "--role", role, "--etcd", string.Join(',', etcdUrls), "--root", root, "--session-ttl", ttl]);
+        // --stop-on-stdin-eof: a test host that dies (a hang timeout, Ctrl-C on dotnet test) closes the stdin pipes,
+        // and every process it started stops instead of retrying a dead etcd forever.
+        var runner = HostRunner.Start(["run", "--role", role, "--etcd", string.Join(',', etcdUrls), "--root", root, "--session-ttl", ttl, "--stop-on-stdin-eof"]);
         try
         {
             var ready = await runner.WaitForLineAsync(l => l.StartsWith("READY ", StringComparison.Ordinal), TimeSpan.FromSeconds(30));

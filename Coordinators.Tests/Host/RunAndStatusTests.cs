@@ -63,7 +63,7 @@ public sealed class RunAndStatusTests(EtcdSingleFixture etcd) : IClassFixture<Et
         var root = EtcdSingleFixture.Prefix() + "c";
         var layout = new EtcdLayout(root);
         await using var runner = HostRunner.Start(
-            ["run", "--role", Roles.RootCoord, "--etcd", etcd.Cluster.ClientUrls[0], "--root", root, "--session-ttl", "2s"],
+            ["run", "--role", Roles.RootCoord, "--etcd", etcd.Cluster.ClientUrls[0], "--root", root, "--session-ttl", "2s", "--stop-on-stdin-eof"],
             new Dictionary<string, string?> { ["COORDINATORS__EXIT_ON_SESSION_LOSS"] = "on" });
         await runner.WaitForLineAsync(l => l.StartsWith("STATE ", StringComparison.Ordinal) && l.Contains("state=Healthy", StringComparison.Ordinal), Backstop);
         var active = await CoordinatorProcess.WaitForActiveAsync(etcd.Client, layout, Roles.RootCoord, _ => true, Backstop);
