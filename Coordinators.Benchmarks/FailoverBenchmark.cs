@@ -48,7 +48,14 @@ internal sealed class FailoverBenchmark : IBenchmark
     {
         var root = "bench-" + tag + Guid.NewGuid().ToString("N")[..6];
         var layout = new EtcdLayout(root);
-        var dll = Path.Combine(FindRoot(), "Coordinators.Host", "bin", "Release", "net10.0", "coordinators.dll");
+        // COORDINATORS_HOST_DLL measures another build of the host, e.g. a ReadyToRun publish.
+        var dll = Environment.GetEnvironmentVariable("COORDINATORS_HOST_DLL") is { Length: > 0 } other
+            ? Path.GetFullPath(other)
+            : Path.Combine(FindRoot(), "Coordinators.Host", "bin", "Release", "net10.0", "coordinators.dll");
+        if (!File.Exists(dll))
+        {
+            throw new FileNotFoundException($"no coordinators host at {dll} (COORDINATORS_HOST_DLL or ./build.sh build)", dll);
+        }
         var samples = new List<double>();
         var primary = await StartCoordinatorAsync(dll, url, root, ct);
         var standby = await StartCoordinatorAsync(dll, url, root, ct);
