@@ -23,10 +23,7 @@ internal static class RunCommand
             Required = true,
         };
         command.Options.Add(role);
-        var stopOnStdinEof = new Option<bool>("--stop-on-stdin-eof")
-        {
-            Description = "stop cleanly when standard input closes: a supervisor holding a pipe on stdin takes its children along when it dies",
-        };
+        var stopOnStdinEof = StdinEofWatch.CreateOption();
         command.Options.Add(stopOnStdinEof);
         var switches = new ConfigurationSwitches();
         switches.AddTo(command);

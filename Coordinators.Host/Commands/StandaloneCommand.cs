@@ -24,13 +24,15 @@ internal static class StandaloneCommand
     public static Command Create()
     {
         var command = new Command("standalone", "Run every role in one process; roles call each other in-process; etcd embedded unless configured");
+        var stopOnStdinEof = StdinEofWatch.CreateOption();
+        command.Options.Add(stopOnStdinEof);
         var switches = new ConfigurationSwitches();
         switches.AddTo(command);
-        command.SetAction((result, ct) => RunAsync(result, switches, ct));
+        command.SetAction((result, ct) => RunAsync(result, switches, result.GetValue(stopOnStdinEof), ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(ParseResult result, ConfigurationSwitches switches, CancellationToken ct)
+    private static async Task<int> RunAsync(ParseResult result, ConfigurationSwitches switches, bool stopOnStdinEof, CancellationToken ct)
     {
         var output = result.InvocationConfiguration.Output;
         if (!switches.TryLoad(result, out var configuration))
@@ -47,6 +49,16 @@ internal static class StandaloneCommand
                 logger.LogInformation("{Signal} received: stopping", signal);
             }
         });
+        if (stopOnStdinEof)
+        {
+            StdinEofWatch.Start(reason =>
+            {
+                if (stop.TrySetResult(ExitCodes.Ok))
+                {
+                    logger.LogWarning("stopping: {Reason}", reason);
+                }
+            });
+        }
 
         var options = configuration.Options;
         EmbeddedEtcd? embedded = null;

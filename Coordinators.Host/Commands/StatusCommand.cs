@@ -21,13 +21,15 @@ internal static class StatusCommand
         var watch = new Option<bool>("--watch", "-w") { Description = "redraw on every etcd change until interrupted" };
         command.Options.Add(json);
         command.Options.Add(watch);
+        var stopOnStdinEof = StdinEofWatch.CreateOption();
+        command.Options.Add(stopOnStdinEof);
         var switches = new ConfigurationSwitches();
         switches.AddTo(command);
-        command.SetAction((result, ct) => RunAsync(result, switches, result.GetValue(json), result.GetValue(watch), ct));
+        command.SetAction((result, ct) => RunAsync(result, switches, result.GetValue(json), result.GetValue(watch), result.GetValue(stopOnStdinEof), ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(ParseResult result, ConfigurationSwitches switches, bool json, bool watch, CancellationToken ct)
+    private static async Task<int> RunAsync(ParseResult result, ConfigurationSwitches switches, bool json, bool watch, bool stopOnStdinEof, CancellationToken ct)
     {
         if (!switches.TryLoad(result, out var configuration))
         {
@@ -38,6 +40,21 @@ internal static class StatusCommand
         // Ctrl-C ends a watch: the etcd watch is cancelled and the command exits 0.
         using var interrupted = CancellationTokenSource.CreateLinkedTokenSource(ct);
         using var signals = new StopSignals(_ => interrupted.Cancel());
+        if (stopOnStdinEof)
+        {
+            // A closed stdin ends a watch the same way. The reader thread may call back after the command returned.
+            StdinEofWatch.Start(_ =>
+            {
+                try
+                {
+                    interrupted.Cancel();
+                }
+                catch (ObjectDisposedException)
+                {
+                    // The command already ended.
+                }
+            });
+        }
         ct = interrupted.Token;
         var layout = new EtcdLayout(options.Root);
         using var etcd = EtcdClientFactory.Create(options);

@@ -1,3 +1,5 @@
+using System.CommandLine;
+
 namespace Coordinators.Host.Commands;
 
 /// <summary>
@@ -14,6 +16,12 @@ internal sealed class StdinEofWatch
     {
         _thread = new Thread(() => Watch(onEof)) { IsBackground = true, Name = "stdin-eof-watch" };
     }
+
+    /// <summary>The <c>--stop-on-stdin-eof</c> switch of the long-running commands (run, standalone, status --watch).</summary>
+    public static Option<bool> CreateOption() => new("--stop-on-stdin-eof")
+    {
+        Description = "stop cleanly when standard input closes: a supervisor holding a pipe on stdin takes its children along when it dies",
+    };
 
     /// <summary>Starts reading stdin on a background thread; <paramref name="onEof"/> gets the reason once.</summary>
     public static StdinEofWatch Start(Action<string> onEof)

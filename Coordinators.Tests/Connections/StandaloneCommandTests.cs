@@ -44,9 +44,26 @@ public sealed class StandaloneCommandTests : IDisposable
             $"embedded etcd {etcdPid} outlived the SIGKILLed standalone process (state {ProcFs.State(etcdPid)})");
     }
 
+    [Fact]
+    public async Task Standalone_StopOnStdinEof_StopsCleanlyWithItsEtcdWhenStdinCloses()
+    {
+        // What a SIGKILLed parent (a test host, a supervisor) does to its child: the kernel closes the stdin pipe.
+        await using var process = StartStandalone();
+        var etcdPid = await EtcdPidAsync(process);
+        await process.WaitForLineAsync(l => l.StartsWith("STANDALONE READY ", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
+
+        process.CloseStandardInput();
+
+        Assert.Equal(0, await process.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("standard input closed", process.StandardError + process.StandardOutput, StringComparison.Ordinal);
+        Assert.False(ProcFs.IsRunning(etcdPid), $"embedded etcd {etcdPid} outlived the standalone process");
+    }
+
     public void Dispose() => _folder.Delete(recursive: true);
 
-    private HostRunner StartStandalone() => HostRunner.Start(["standalone", "--session-ttl", "2s"], workingDirectory: _folder.FullName);
+    // --stop-on-stdin-eof: a test host that dies takes the process (and so its etcd) along.
+    private HostRunner StartStandalone() =>
+        HostRunner.Start(["standalone", "--session-ttl", "2s", "--stop-on-stdin-eof"], workingDirectory: _folder.FullName);
 
     private static async Task<int> EtcdPidAsync(HostRunner process)
     {

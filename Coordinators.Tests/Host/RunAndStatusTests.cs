@@ -103,7 +103,7 @@ public sealed class RunAndStatusTests(EtcdSingleFixture etcd) : IClassFixture<Et
     public async Task StatusWatch_Json_PrintsAgainOnEachChangeUntilSigint()
     {
         var root = EtcdSingleFixture.Prefix() + "c";
-        await using var watch = HostRunner.Start(["status", "--etcd", etcd.Cluster.ClientUrls[0], "--root", root, "--json", "--watch"]);
+        await using var watch = HostRunner.Start(["status", "--etcd", etcd.Cluster.ClientUrls[0], "--root", root, "--json", "--watch", "--stop-on-stdin-eof"]);
         static long[] Sessions(string line) =>
             [.. JsonDocument.Parse(line).RootElement.GetProperty("sessions").EnumerateArray().Select(s => s.GetProperty("serverId").GetInt64())];
         var first = await watch.WaitForLineAsync(l => l.StartsWith('{'), Backstop);
@@ -124,6 +124,18 @@ public sealed class RunAndStatusTests(EtcdSingleFixture etcd) : IClassFixture<Et
         }, Backstop);
 
         watch.Signal(UnixSignal.SIGINT);
+        Assert.Equal(0, await watch.WaitForExitAsync(Backstop));
+    }
+
+    [Fact]
+    public async Task StatusWatch_StopOnStdinEof_ExitsZeroWhenStdinCloses()
+    {
+        var root = EtcdSingleFixture.Prefix() + "c";
+        await using var watch = HostRunner.Start(["status", "--etcd", etcd.Cluster.ClientUrls[0], "--root", root, "--json", "--watch", "--stop-on-stdin-eof"]);
+        await watch.WaitForLineAsync(l => l.StartsWith('{'), Backstop);
+
+        watch.CloseStandardInput();
+
         Assert.Equal(0, await watch.WaitForExitAsync(Backstop));
     }
 }
