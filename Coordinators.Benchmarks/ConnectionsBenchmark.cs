@@ -6,7 +6,8 @@ using Coordinators.Actors.Components.Proto;
 using Coordinators.Actors.Config;
 using Coordinators.Actors.Connections;
 using Coordinators.Actors.Etcd;
-using Coordinators.Actors.Grpc;
+using Coordinators.Actors.Transport;
+using Grpc.Core;
 using Coordinators.Actors.Sessions;
 
 namespace Coordinators.Benchmarks;

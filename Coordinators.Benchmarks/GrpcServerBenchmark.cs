@@ -1,13 +1,13 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using Coordinators.Actors.Grpc.Health;
-using Coordinators.Actors.Grpc.Server;
+using Coordinators.Actors.Components;
+using Coordinators.Actors.Sessions;
 
 namespace Coordinators.Benchmarks;
 
 /// <summary>
-/// Our Kestrel gRPC server against a @grpc/grpc-js server, both answering Health/Check, both driven by the same
+/// A component's Grpc.AspNetCore server against a @grpc/grpc-js server, both answering Health/Check, both driven by the same
 /// grpc-js load client (interop/bench-client.js). Args: [SECONDS=5] [CONCURRENCY=16].
 /// </summary>
 internal sealed class GrpcServerBenchmark : IBenchmark
@@ -22,10 +22,18 @@ internal sealed class GrpcServerBenchmark : IBenchmark
         var concurrency = args.Length > 1 ? args[1] : "16";
         var interop = Path.Combine(FindRoot(), "interop");
 
-        await using var server = GrpcServer.CreateBuilder().MapGrpcHealthService(new HealthServiceImpl()).Build();
-        await server.StartAsync(cancellationToken);
-        var ours = await RunClientAsync(interop, server.Address, seconds, concurrency, cancellationToken);
-        await server.StopAsync(cancellationToken);
+        // A component's own server (Grpc.AspNetCore behind the component interceptor), as every process serves it.
+        var host = new ComponentHost(Roles.QueryNode).UseGrpcServer("127.0.0.1:0");
+        await host.StartAsync(cancellationToken);
+        JsonElement ours;
+        try
+        {
+            ours = await RunClientAsync(interop, host.Address, seconds, concurrency, cancellationToken);
+        }
+        finally
+        {
+            await host.StopAsync(CancellationToken.None);
+        }
 
         var start = new ProcessStartInfo("node", "bench-server.js") { WorkingDirectory = interop, RedirectStandardOutput = true, RedirectStandardInput = true };
         using var baselineServer = Process.Start(start) ?? throw new InvalidOperationException("node did not start");
@@ -45,7 +53,7 @@ internal sealed class GrpcServerBenchmark : IBenchmark
             }
         }
 
-        Print("ours (Kestrel)", ours);
+        Print("ours (AspNetCore)", ours);
         Print("grpc-js server", theirs);
         var ratio = ours.GetProperty("callsPerSecond").GetDouble() / theirs.GetProperty("callsPerSecond").GetDouble();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"throughput ratio ours/grpc-js: {ratio:F2}"));

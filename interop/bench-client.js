@@ -10,7 +10,7 @@ const grpc = require('@grpc/grpc-js');
 const protoLoader = require('@grpc/proto-loader');
 
 const healthDef = grpc.loadPackageDefinition(protoLoader.loadSync(
-  path.join(__dirname, '..', 'Coordinators.Actors', 'Grpc', 'Protos', 'health.proto'),
+  path.join(__dirname, 'protos', 'health.proto'),
   { keepCase: true, enums: String, defaults: true }));
 const [address, secondsArg, concurrencyArg] = process.argv.slice(2);
 const seconds = Number(secondsArg ?? 5);

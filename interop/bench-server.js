@@ -7,7 +7,7 @@ const grpc = require('@grpc/grpc-js');
 const protoLoader = require('@grpc/proto-loader');
 
 const healthDef = grpc.loadPackageDefinition(protoLoader.loadSync(
-  path.join(__dirname, '..', 'Coordinators.Actors', 'Grpc', 'Protos', 'health.proto'),
+  path.join(__dirname, 'protos', 'health.proto'),
   { keepCase: true, enums: String, defaults: true }));
 const server = new grpc.Server();
 server.addService(healthDef.grpc.health.v1.Health.service, {

@@ -9,9 +9,8 @@ const path = require('path');
 const grpc = require('@grpc/grpc-js');
 const protoLoader = require('@grpc/proto-loader');
 
-const protoDir = path.join(__dirname, '..', 'Coordinators.Actors', 'Etcd', 'Protos');
-const def = grpc.loadPackageDefinition(protoLoader.loadSync(path.join(protoDir, 'rpc.proto'),
-  { keepCase: true, longs: String, enums: String, defaults: true, includeDirs: [protoDir] }));
+const def = grpc.loadPackageDefinition(protoLoader.loadSync(path.join(__dirname, 'protos', 'etcd-kv.proto'),
+  { keepCase: true, longs: String, enums: String, defaults: true }));
 const [address, key, secondsArg, concurrencyArg, sequentialArg] = process.argv.slice(2);
 const seconds = Number(secondsArg ?? 5);
 const concurrency = Number(concurrencyArg ?? 16);

@@ -1,13 +1,14 @@
 using Coordinators.Actors.Components.Proto;
-using Coordinators.Actors.Grpc.Health;
-using Coordinators.Actors.Grpc.Server;
+using Grpc.Core;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Coordinators.Actors.Components;
 
 /// <summary>The component's gRPC server stage: the coordinators.Component service, health and the call interceptor.</summary>
 public sealed partial class ComponentHost
 {
-    private readonly List<Action<GrpcServerBuilder>> _serverConfigurators = [];
+    private readonly List<ServerConfigurator> _serverConfigurators = [];
 
     /// <summary>
     /// Handles <c>Proxy</c> calls (the proxy role's demo workload; the ConnectionManager helper sets it before
@@ -16,21 +17,23 @@ public sealed partial class ComponentHost
     public UnaryServerMethod<ProxyRequest, ProxyResponse>? ProxyHandler { get; set; }
 
     /// <summary>The gRPC server once the GrpcServer stage started; null before.</summary>
-    public GrpcServer? Server { get; private set; }
+    public ComponentServer? Server { get; private set; }
 
     /// <summary>The address the component listens on ("host:port"); empty before the server started.</summary>
     public string Address => Snapshot.Address;
 
-    /// <summary>Adds more services or settings to the component's gRPC server; call before <see cref="StartAsync"/>.</summary>
-    public ComponentHost ConfigureServer(Action<GrpcServerBuilder> configure)
+    /// <summary>
+    /// Adds services (<paramref name="services"/>) and endpoints (<paramref name="endpoints"/>, e.g. another
+    /// <c>MapGrpcService</c>) to the component's gRPC server; call before <see cref="StartAsync"/>.
+    /// </summary>
+    public ComponentHost ConfigureServer(Action<IServiceCollection>? services, Action<IEndpointRouteBuilder>? endpoints)
     {
-        ArgumentNullException.ThrowIfNull(configure);
-        _serverConfigurators.Add(configure);
+        _serverConfigurators.Add(new ServerConfigurator(services, endpoints));
         return this;
     }
 
     /// <summary>
-    /// Adds the <see cref="ComponentStages.GrpcServer"/> stage: a Kestrel gRPC server on <paramref name="listen"/>
+    /// Adds the <see cref="ComponentStages.GrpcServer"/> stage: a Grpc.AspNetCore server on <paramref name="listen"/>
     /// ("host:port", port 0 picks a free one) serving coordinators.Component and grpc.health.v1.Health, with the
     /// interceptor that checks the target ServerID and the component's state on every call.
     /// </summary>
@@ -40,20 +43,16 @@ public sealed partial class ComponentHost
         return AddStage("grpc-server", ComponentStages.GrpcServer,
             async ct =>
             {
-                var builder = GrpcServer.CreateBuilder()
-                    .ListenOn(host, port)
-                    .UseLoggerFactory(LoggerFactory)
-                    .WithShutdownTimeout(TimeSpan.FromSeconds(1));
-                var service = new ComponentService(this);
-                builder.AddInterceptor(service.InterceptAsync);
-                service.Map(builder);
-                builder.MapGrpcHealthService(Health);
-                foreach (var configure in _serverConfigurators)
+                var server = ComponentServer.Create(this, host, port, Health, _serverConfigurators);
+                try
                 {
-                    configure(builder);
+                    await server.StartAsync(host, ct).ConfigureAwait(false);
                 }
-                var server = builder.Build();
-                await server.StartAsync(ct).ConfigureAwait(false);
+                catch
+                {
+                    await server.DisposeAsync().ConfigureAwait(false);
+                    throw;
+                }
                 Server = server;
                 SetAddress(server.Address);
             },
@@ -75,6 +74,11 @@ public sealed partial class ComponentHost
         {
             throw new ArgumentException($"listen address '{listen}' is not host:port", nameof(listen));
         }
-        return (listen[..colon].Trim('[', ']'), port);
+        var host = listen[..colon].Trim('[', ']');
+        if (host is not ("" or "*" or "localhost") && !System.Net.IPAddress.TryParse(host, out _))
+        {
+            throw new ArgumentException($"listen address '{listen}': '{host}' is not an IP address, localhost or *", nameof(listen));
+        }
+        return (host, port);
     }
 }

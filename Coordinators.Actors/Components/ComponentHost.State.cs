@@ -1,7 +1,8 @@
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Coordinators.Actors.Election;
-using Coordinators.Actors.Grpc.Health;
+using Grpc.Health.V1;
+using Grpc.HealthCheck;
 
 namespace Coordinators.Actors.Components;
 
@@ -137,11 +138,7 @@ public sealed partial class ComponentHost
         }
         if (before.State != after.State)
         {
-            var status = after.State == StateCode.Healthy
-                ? HealthCheckResponse.Types.ServingStatus.Serving
-                : HealthCheckResponse.Types.ServingStatus.NotServing;
-            Health.SetStatus(string.Empty, status);
-            Health.SetStatus(ComponentMethods.ServiceName, status);
+            PublishHealth(after.State);
             ComponentLog.StateChanged(_logger, Role, after.ServerId, before.State, after.State, after.Term, reason);
         }
         StateChanged?.Invoke(after);
@@ -157,5 +154,21 @@ public sealed partial class ComponentHost
                 watcher.Writer.TryComplete();
             }
         }
+    }
+
+    /// <summary>
+    /// grpc.health.v1: "" is SERVING while the process runs (until Stopping); the role's name and coordinators.Component
+    /// are SERVING only while Healthy, so a standard probe tells a primary from a standby.
+    /// </summary>
+    private void PublishHealth(StateCode state)
+    {
+        var healthy = state == StateCode.Healthy
+            ? HealthCheckResponse.Types.ServingStatus.Serving
+            : HealthCheckResponse.Types.ServingStatus.NotServing;
+        Health.SetStatus(string.Empty, state == StateCode.Stopping
+            ? HealthCheckResponse.Types.ServingStatus.NotServing
+            : HealthCheckResponse.Types.ServingStatus.Serving);
+        Health.SetStatus(Role, healthy);
+        Health.SetStatus(ComponentMethods.ServiceName, healthy);
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
-using Coordinators.Actors.Grpc.Health;
+using Grpc.Health.V1;
+using Grpc.HealthCheck;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -33,8 +34,7 @@ public sealed partial class ComponentHost : IAsyncDisposable
         _logger = LoggerFactory.CreateLogger("Coordinators.Components");
         _time = timeProvider ?? TimeProvider.System;
         _snapshot = new ComponentStateSnapshot(1, role, 0, StateCode.Initializing, 0, string.Empty, "created");
-        Health.SetStatus(string.Empty, HealthCheckResponse.Types.ServingStatus.NotServing);
-        Health.SetStatus(ComponentMethods.ServiceName, HealthCheckResponse.Types.ServingStatus.NotServing);
+        PublishHealth(StateCode.Initializing);
     }
 
     /// <summary>The component's role, e.g. "rootcoord" or "querynode".</summary>
@@ -46,7 +46,7 @@ public sealed partial class ComponentHost : IAsyncDisposable
     /// <summary>Where the component's parts log.</summary>
     public ILoggerFactory LoggerFactory { get; }
 
-    /// <summary>The standard grpc.health.v1 service; "" and "coordinators.Component" read SERVING only while Healthy.</summary>
+    /// <summary>The standard grpc.health.v1 service (Grpc.HealthCheck): "" is SERVING until Stopping; the role's name and "coordinators.Component" only while Healthy.</summary>
     public HealthServiceImpl Health { get; } = new();
 
     /// <summary>
@@ -124,7 +124,6 @@ public sealed partial class ComponentHost : IAsyncDisposable
         }
         SetState(StateCode.Stopping, "stopping");
         var errors = await StopStartedAsync(cancellationToken).ConfigureAwait(false);
-        Health.EnterShutdown();
         CompleteWatchers();
         if (errors.Count > 0)
         {

@@ -1,11 +1,11 @@
-using Coordinators.Actors.Components.Proto;
-using Coordinators.Actors.Grpc;
+using Grpc.Core;
 
 namespace Coordinators.Actors.Components;
 
 /// <summary>
-/// Descriptors of the <c>coordinators.Component</c> service every process serves, for clients and for mapping,
-/// and the metadata key that names the ServerID a call is meant for.
+/// Names of the <c>coordinators.Component</c> service every process serves (its client and base class are generated
+/// from component.proto: <see cref="Proto.Component"/>), the metadata key that names the ServerID a call is meant
+/// for, and the typed error a server answers when that ServerID is not its own.
 /// </summary>
 public static class ComponentMethods
 {
@@ -18,23 +18,23 @@ public static class ComponentMethods
     /// </summary>
     public const string ServerIdHeader = "server-id";
 
-    /// <summary>State probe; always answered (only a ServerID mismatch is refused).</summary>
-    public static readonly Method<GetComponentStatesRequest, ComponentStates> GetComponentStates =
-        new(ServiceName, "GetComponentStates", MethodType.Unary, GetComponentStatesRequest.Parser, ComponentStates.Parser);
+    /// <summary>Trailer key naming the kind of a component error (its value is one of the <c>*Code</c> constants).</summary>
+    public const string ErrorTrailer = "coordinators-error";
 
-    /// <summary>Echo with the server's identity and term.</summary>
-    public static readonly Method<PingRequest, PingResponse> Ping =
-        new(ServiceName, "Ping", MethodType.Unary, PingRequest.Parser, PingResponse.Parser);
+    /// <summary><see cref="ErrorTrailer"/> value of a rejected call meant for another ServerID.</summary>
+    public const string NodeNotMatchCode = "node-not-match";
 
-    /// <summary>Waits the given milliseconds (honouring cancellation): a deliberately slow call for tests.</summary>
-    public static readonly Method<WorkRequest, WorkResponse> Work =
-        new(ServiceName, "Work", MethodType.Unary, WorkRequest.Parser, WorkResponse.Parser);
+    /// <summary>Start of the FailedPrecondition detail of a call meant for another ServerID.</summary>
+    public const string NodeNotMatch = "node not match";
 
-    /// <summary>The proxy's demo call: one coordinator call plus one node call.</summary>
-    public static readonly Method<ProxyRequest, ProxyResponse> Proxy =
-        new(ServiceName, "Proxy", MethodType.Unary, ProxyRequest.Parser, ProxyResponse.Parser);
+    /// <summary>Full method path of GetComponentStates, answered whatever the state.</summary>
+    public static readonly string GetComponentStatesPath = "/" + ServiceName + "/GetComponentStates";
 
     /// <summary>Metadata naming the target ServerID, to pass as <see cref="CallOptions.Headers"/>.</summary>
     public static Metadata ForServer(long serverId) =>
         new() { { ServerIdHeader, serverId.ToString(System.Globalization.CultureInfo.InvariantCulture) } };
+
+    /// <summary>The FailedPrecondition a server answers to a call meant for another ServerID; <paramref name="detail"/> follows "node not match: ".</summary>
+    public static RpcException NodeNotMatchError(string detail) =>
+        new(new Status(StatusCode.FailedPrecondition, $"{NodeNotMatch}: {detail}"), new Metadata { { ErrorTrailer, NodeNotMatchCode } });
 }

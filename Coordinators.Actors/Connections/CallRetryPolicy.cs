@@ -1,4 +1,5 @@
-using Coordinators.Actors.Grpc;
+using Coordinators.Actors.Transport;
+using Grpc.Core;
 
 namespace Coordinators.Actors.Connections;
 

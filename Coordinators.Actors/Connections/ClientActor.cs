@@ -3,7 +3,8 @@ using Coordinators.Actors.Components;
 using GetComponentStatesRequest = Coordinators.Actors.Components.Proto.GetComponentStatesRequest;
 using Coordinators.Actors.Config;
 using Coordinators.Actors.Connections.Internal;
-using Coordinators.Actors.Grpc;
+using Coordinators.Actors.Transport;
+using Grpc.Core;
 using Coordinators.Actors.Kernel;
 using Coordinators.Actors.Sessions;
 
@@ -143,7 +144,7 @@ internal sealed class ClientActor : Actor
     {
         var generation = _generation;
         var started = Stopwatch.GetTimestamp();
-        var options = new CallOptions(Deadline: _time.GetUtcNow().UtcDateTime + _policy.AttemptTimeout, CancellationToken: _lifetime.Token);
+        var options = new CallOptions(deadline: _time.GetUtcNow().UtcDateTime + _policy.AttemptTimeout, cancellationToken: _lifetime.Token);
         _client!.GetComponentStatesAsync(new GetComponentStatesRequest(), options).PipeTo(
             Self,
             success: s => new ConnectResult(generation, attempt, s, null, Stopwatch.GetElapsedTime(started)),
@@ -221,7 +222,7 @@ internal sealed class ClientActor : Actor
         }
         _healthInFlight = true;
         var generation = _generation;
-        var options = new CallOptions(Deadline: _time.GetUtcNow().UtcDateTime + _health.Timeout, CancellationToken: _lifetime.Token);
+        var options = new CallOptions(deadline: _time.GetUtcNow().UtcDateTime + _health.Timeout, cancellationToken: _lifetime.Token);
         _client!.GetComponentStatesAsync(new GetComponentStatesRequest(), options).PipeTo(
             Self,
             success: s => new HealthResult(generation, s, null),

@@ -2,7 +2,8 @@ using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Coordinators.Actors.Connections.Internal;
 using Coordinators.Actors.Etcd;
-using Coordinators.Actors.Grpc;
+using Coordinators.Actors.Transport;
+using Grpc.Core;
 using Coordinators.Actors.Kernel;
 
 namespace Coordinators.Actors.Connections;
@@ -40,7 +41,7 @@ public sealed class ConnectionManager : IAsyncDisposable
         var factory = Options.ClientFactory;
         if (factory is null)
         {
-            var grpc = new GrpcComponentClientFactory(new GrpcChannelOptions { TimeProvider = Options.TimeProvider });
+            var grpc = new GrpcComponentClientFactory();
             _ownedFactory = grpc;
             factory = grpc;
         }

@@ -97,7 +97,7 @@ internal sealed class ConnectionManagerActor : Actor
             foreach (var e in response.Events)
             {
                 var k = e.Kv.Key.ToStringUtf8();
-                self.Tell(e.Type == Etcd.Mvccpb.Event.Types.EventType.Put
+                self.Tell(e.Type == Mvccpb.Event.Types.EventType.Put
                     ? new SessionPut(id, k, e.Kv.Value.ToStringUtf8(), e.Kv.ModRevision)
                     : new SessionDeleted(id, k, e.Kv.ModRevision));
             }

@@ -2,7 +2,9 @@ using System.Globalization;
 using Coordinators.Actors.Components;
 using Coordinators.Actors.Components.Proto;
 using Coordinators.Actors.Connections.Internal;
-using Coordinators.Actors.Grpc;
+using Coordinators.Actors.Transport;
+using Grpc.Net.Client;
+using Grpc.Core;
 
 namespace Coordinators.Actors.Connections;
 
@@ -18,6 +20,8 @@ public sealed class GrpcComponentClient(GrpcChannel channel, long serverId, bool
 {
     // The server-id entry every call carries; read-only after construction.
     private readonly Metadata _serverIdHeaders = new() { { ComponentMethods.ServerIdHeader, serverId.ToString(CultureInfo.InvariantCulture) } };
+    // The generated client over the channel; stateless, safe for concurrent calls.
+    private readonly Component.ComponentClient _client = new(channel);
 
     /// <summary>The ServerID this client is bound to.</summary>
     public long ServerId => serverId;
@@ -27,24 +31,23 @@ public sealed class GrpcComponentClient(GrpcChannel channel, long serverId, bool
 
     /// <inheritdoc />
     public Task<ComponentStates> GetComponentStatesAsync(GetComponentStatesRequest request, CallOptions options = default) =>
-        CallAsync(ComponentMethods.GetComponentStates, request, options);
+        CallAsync(options, o => _client.GetComponentStatesAsync(request, o));
 
     /// <inheritdoc />
-    public Task<PingResponse> PingAsync(PingRequest request, CallOptions options = default) => CallAsync(ComponentMethods.Ping, request, options);
+    public Task<PingResponse> PingAsync(PingRequest request, CallOptions options = default) => CallAsync(options, o => _client.PingAsync(request, o));
 
     /// <inheritdoc />
-    public Task<WorkResponse> WorkAsync(WorkRequest request, CallOptions options = default) => CallAsync(ComponentMethods.Work, request, options);
+    public Task<WorkResponse> WorkAsync(WorkRequest request, CallOptions options = default) => CallAsync(options, o => _client.WorkAsync(request, o));
 
     /// <inheritdoc />
-    public Task<ProxyResponse> ProxyAsync(ProxyRequest request, CallOptions options = default) => CallAsync(ComponentMethods.Proxy, request, options);
+    public Task<ProxyResponse> ProxyAsync(ProxyRequest request, CallOptions options = default) => CallAsync(options, o => _client.ProxyAsync(request, o));
 
-    private Task<TResponse> CallAsync<TRequest, TResponse>(Method<TRequest, TResponse> method, TRequest request, CallOptions options)
-        where TRequest : Google.Protobuf.IMessage<TRequest>
-        where TResponse : Google.Protobuf.IMessage<TResponse>
-    {
-        options = options with { Headers = WithServerId(options.Headers) };
-        return Lifetime.RunAsync(serverId, options, o => channel.UnaryAsync(method, request, o), lifetime);
-    }
+    private Task<TResponse> CallAsync<TResponse>(CallOptions options, Func<CallOptions, AsyncUnaryCall<TResponse>> call) =>
+        Lifetime.RunAsync(serverId, options.WithHeaders(WithServerId(options.Headers)), async o =>
+        {
+            using var pending = call(o);
+            return await pending.ResponseAsync.ConfigureAwait(false);
+        }, lifetime);
 
     /// <inheritdoc />
     public void Dispose()
@@ -70,11 +73,11 @@ public sealed class GrpcComponentClient(GrpcChannel channel, long serverId, bool
             }
             if (e.IsBinary)
             {
-                merged.Add(e.Key, e.ValueBytes!);
+                merged.Add(e.Key, e.ValueBytes);
             }
             else
             {
-                merged.Add(e.Key, e.Value!);
+                merged.Add(e.Key, e.Value);
             }
         }
         merged.Add(ComponentMethods.ServerIdHeader, serverId.ToString(CultureInfo.InvariantCulture));

@@ -1,5 +1,6 @@
 using Coordinators.Actors.Components.Proto;
-using Coordinators.Actors.Grpc;
+using Coordinators.Actors.Transport;
+using Grpc.Core;
 
 namespace Coordinators.Actors.Connections;
 

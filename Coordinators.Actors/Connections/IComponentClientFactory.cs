@@ -1,4 +1,4 @@
-using Coordinators.Actors.Grpc;
+using Coordinators.Actors.Transport;
 using Coordinators.Actors.Sessions;
 
 namespace Coordinators.Actors.Connections;
@@ -19,21 +19,19 @@ public sealed class GrpcComponentClientFactory : IComponentClientFactory, IDispo
 {
     // Shared by every channel this factory makes: one connection pool per address.
     private readonly SocketsHttpHandler _handler;
-    private readonly GrpcChannelOptions _options;
+    private readonly ChannelSettings _settings;
 
-    /// <summary>Creates the factory; <paramref name="options"/> configure the shared handler (connect timeout, TLS).</summary>
-    public GrpcComponentClientFactory(GrpcChannelOptions? options = null)
+    /// <summary>Creates the factory; <paramref name="settings"/> configure the shared handler (connect timeout, keep-alive, TLS).</summary>
+    public GrpcComponentClientFactory(ChannelSettings? settings = null)
     {
-        var o = options ?? new GrpcChannelOptions { ConnectTimeout = TimeSpan.FromSeconds(5) };
-        _handler = o.CreateHandler();
-        _options = o with { HttpHandler = _handler };
+        _settings = settings ?? new ChannelSettings();
+        _handler = _settings.CreateHandler();
     }
 
     /// <inheritdoc />
     public IComponentClient Create(SessionInfo session, CancellationToken lifetime)
     {
-        var address = session.Address.Contains("://", StringComparison.Ordinal) ? session.Address : "http://" + session.Address;
-        return new GrpcComponentClient(GrpcChannel.ForAddress(address, _options), session.ServerId, ownsChannel: true, lifetime);
+        return new GrpcComponentClient(_settings.CreateChannel(session.Address, _handler), session.ServerId, ownsChannel: true, lifetime);
     }
 
     /// <inheritdoc />

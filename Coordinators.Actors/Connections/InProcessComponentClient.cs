@@ -1,6 +1,8 @@
 using Coordinators.Actors.Components.Proto;
+using Coordinators.Actors.Components;
 using Coordinators.Actors.Connections.Internal;
-using Coordinators.Actors.Grpc;
+using Coordinators.Actors.Transport;
+using Grpc.Core;
 
 namespace Coordinators.Actors.Connections;
 
@@ -38,7 +40,7 @@ public sealed class InProcessComponentClient(IComponentService service, long ser
     {
         if (service.ServerId != serverId)
         {
-            throw new RpcException(StatusCode.FailedPrecondition, $"{ComponentCalls.NodeNotMatch}: expected server {serverId}, this is server {service.ServerId}");
+            throw ComponentMethods.NodeNotMatchError($"expected server {serverId}, this is server {service.ServerId}");
         }
         CancellationTokenSource? deadline = null;
         var token = options.CancellationToken;
@@ -47,7 +49,7 @@ public sealed class InProcessComponentClient(IComponentService service, long ser
             var remaining = d.ToUniversalTime() - _time.GetUtcNow().UtcDateTime;
             if (remaining <= TimeSpan.Zero)
             {
-                throw new RpcException(StatusCode.DeadlineExceeded, "Deadline Exceeded");
+                throw RpcErrors.Create(StatusCode.DeadlineExceeded, "Deadline Exceeded");
             }
             deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
             deadline.CancelAfter(remaining);
@@ -59,11 +61,11 @@ public sealed class InProcessComponentClient(IComponentService service, long ser
         }
         catch (OperationCanceledException e) when (deadline?.IsCancellationRequested == true && !options.CancellationToken.IsCancellationRequested)
         {
-            throw new RpcException(StatusCode.DeadlineExceeded, "Deadline Exceeded", e);
+            throw RpcErrors.Create(StatusCode.DeadlineExceeded, "Deadline Exceeded", e);
         }
         catch (OperationCanceledException e) when (options.CancellationToken.IsCancellationRequested)
         {
-            throw new RpcException(StatusCode.Cancelled, "Call canceled by the client.", e);
+            throw RpcErrors.Create(StatusCode.Cancelled, "Call canceled by the client.", e);
         }
         finally
         {

@@ -1,5 +1,6 @@
 using Coordinators.Actors.Components.Proto;
-using Coordinators.Actors.Grpc;
+using Coordinators.Actors.Transport;
+using Grpc.Core;
 using Coordinators.Actors.Sessions;
 
 namespace Coordinators.Actors.Connections;
@@ -93,7 +94,7 @@ public sealed class RoutedComponentClient : IComponentClient
             }
             try
             {
-                return await call(handle.Client, options with { Deadline = attemptDeadline }).ConfigureAwait(false);
+                return await call(handle.Client, options.WithDeadline(attemptDeadline)).ConfigureAwait(false);
             }
             catch (RpcException e)
             {
@@ -147,7 +148,7 @@ public sealed class RoutedComponentClient : IComponentClient
         }
         catch (OperationCanceledException e) when (token.IsCancellationRequested)
         {
-            throw new RpcException(StatusCode.Cancelled, "Call canceled by the client.", e);
+            throw RpcErrors.Create(StatusCode.Cancelled, "Call canceled by the client.", e);
         }
     }
 
@@ -155,7 +156,7 @@ public sealed class RoutedComponentClient : IComponentClient
     {
         if (!_manager.TryEnterPrimaryWait())
         {
-            throw new RpcException(StatusCode.Unavailable, $"no {Target} online and {_manager.Options.MaxPrimaryWaiters} calls already wait for one");
+            throw RpcErrors.Create(StatusCode.Unavailable, $"no {Target} online and {_manager.Options.MaxPrimaryWaiters} calls already wait for one");
         }
         try
         {
@@ -170,7 +171,7 @@ public sealed class RoutedComponentClient : IComponentClient
                 var remaining = deadline - Now;
                 if (remaining <= TimeSpan.Zero)
                 {
-                    throw new RpcException(StatusCode.DeadlineExceeded, $"no {Target} came online within the call's deadline");
+                    throw RpcErrors.Create(StatusCode.DeadlineExceeded, $"no {Target} came online within the call's deadline");
                 }
                 try
                 {
@@ -181,7 +182,7 @@ public sealed class RoutedComponentClient : IComponentClient
                 }
                 catch (OperationCanceledException e) when (token.IsCancellationRequested)
                 {
-                    throw new RpcException(StatusCode.Cancelled, "Call canceled by the client.", e);
+                    throw RpcErrors.Create(StatusCode.Cancelled, "Call canceled by the client.", e);
                 }
             }
         }
@@ -242,11 +243,11 @@ public sealed class RoutedComponentClient : IComponentClient
         if (_role is null)
         {
             var h = _registry.ByServerId(_serverId);
-            return new RpcException(StatusCode.Unavailable, h is null
+            return RpcErrors.Create(StatusCode.Unavailable, h is null
                 ? $"server {_serverId} is not a known session"
                 : $"server {_serverId} is {h.State}{(h.LastError is null ? string.Empty : ": " + h.LastError)}");
         }
-        return new RpcException(StatusCode.Unavailable, $"no {Target} is online");
+        return RpcErrors.Create(StatusCode.Unavailable, $"no {Target} is online");
     }
 
     private DateTime Now => _time.GetUtcNow().UtcDateTime;

@@ -1,6 +1,6 @@
 using Coordinators.Actors.Etcd;
-using Coordinators.Actors.Etcd.Etcdserverpb;
-using Coordinators.Actors.Etcd.Mvccpb;
+using Etcdserverpb;
+using Mvccpb;
 using Coordinators.Actors.Kernel;
 using Coordinators.Actors.Sessions;
 

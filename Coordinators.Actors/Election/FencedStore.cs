@@ -1,5 +1,5 @@
 using Coordinators.Actors.Etcd;
-using Coordinators.Actors.Etcd.Etcdserverpb;
+using Etcdserverpb;
 
 namespace Coordinators.Actors.Election;
 

@@ -1,4 +1,4 @@
-using Coordinators.Actors.Etcd.Etcdserverpb;
+using Etcdserverpb;
 
 namespace Coordinators.Actors.Election;
 

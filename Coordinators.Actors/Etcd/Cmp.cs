@@ -1,7 +1,7 @@
-using Coordinators.Actors.Etcd.Etcdserverpb;
+using Etcdserverpb;
 using Google.Protobuf;
-using CompareResult = Coordinators.Actors.Etcd.Etcdserverpb.Compare.Types.CompareResult;
-using CompareTarget = Coordinators.Actors.Etcd.Etcdserverpb.Compare.Types.CompareTarget;
+using CompareResult = Etcdserverpb.Compare.Types.CompareResult;
+using CompareTarget = Etcdserverpb.Compare.Types.CompareTarget;
 
 namespace Coordinators.Actors.Etcd;
 

@@ -1,5 +1,5 @@
-using Coordinators.Actors.Grpc;
-using Coordinators.Actors.Grpc.Internal;
+using Coordinators.Actors.Transport;
+using Grpc.Core;
 using Google.Protobuf;
 using Microsoft.Extensions.Logging;
 
@@ -12,25 +12,24 @@ public sealed partial class EtcdClient
     /// Makes a unary call on the current endpoint, moving to the next one on Unavailable. The call is repeated
     /// only when <paramref name="idempotent"/> or when it provably never left (connection refused).
     /// </summary>
-    internal async Task<TResponse> CallAsync<TRequest, TResponse>(Method<TRequest, TResponse> method, TRequest request, bool idempotent,
+    internal async Task<TResponse> CallAsync<TResponse>(Func<EtcdEndpoint, CallOptions, AsyncUnaryCall<TResponse>> call, bool idempotent,
         CancellationToken cancellationToken, bool authenticate = true)
-        where TRequest : IMessage<TRequest>
-        where TResponse : IMessage<TResponse>
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
-        var attempts = Math.Max(2, _channels.Length * 2);
+        var attempts = Math.Max(2, _endpoints.Length * 2);
         var reauthenticated = false;
         for (var attempt = 1; ; attempt++)
         {
             var index = Volatile.Read(ref _current);
-            var options = authenticate ? await CallOptionsAsync(cancellationToken).ConfigureAwait(false) : new CallOptions(null, null, cancellationToken);
+            var options = authenticate ? await CallOptionsAsync(cancellationToken).ConfigureAwait(false) : new CallOptions(cancellationToken: cancellationToken);
             if (Options.RequestTimeout is { } timeout)
             {
-                options = options with { Deadline = Options.TimeProvider.GetUtcNow().UtcDateTime + timeout };
+                options = options.WithDeadline(Options.TimeProvider.GetUtcNow().UtcDateTime + timeout);
             }
             try
             {
-                return await _channels[index].UnaryAsync(method, request, options).ConfigureAwait(false);
+                using var pending = call(_endpoints[index], options);
+                return await pending.ResponseAsync.ConfigureAwait(false);
             }
             catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
             {
@@ -43,7 +42,7 @@ public sealed partial class EtcdClient
                 }
                 var retry = e.StatusCode switch
                 {
-                    StatusCode.Unavailable => idempotent || GrpcErrors.WasNotSent(e),
+                    StatusCode.Unavailable => idempotent || RpcErrors.WasNotSent(e),
                     // Our own per-attempt deadline: a paused or partitioned member. Safe to repeat only for reads.
                     StatusCode.DeadlineExceeded => idempotent,
                     _ => false,
@@ -53,10 +52,10 @@ public sealed partial class EtcdClient
                     throw;
                 }
                 Failover(index, e);
-                if (attempt % _channels.Length == 0)
+                if (attempt % _endpoints.Length == 0)
                 {
                     // Every endpoint failed once in a row: give the cluster a moment (a leader election takes ~1 s).
-                    await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt / _channels.Length), Options.TimeProvider, cancellationToken).ConfigureAwait(false);
+                    await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt / _endpoints.Length), Options.TimeProvider, cancellationToken).ConfigureAwait(false);
                 }
             }
         }
@@ -67,38 +66,38 @@ public sealed partial class EtcdClient
     {
         if (Options.Username is null || _authHeaders is not null)
         {
-            return ValueTask.FromResult(new CallOptions(_authHeaders, null, cancellationToken));
+            return ValueTask.FromResult(new CallOptions(_authHeaders, cancellationToken: cancellationToken));
         }
         return Slow();
 
         async ValueTask<CallOptions> Slow()
         {
             await ReauthenticateAsync(null, cancellationToken).ConfigureAwait(false);
-            return new CallOptions(_authHeaders, null, cancellationToken);
+            return new CallOptions(_authHeaders, cancellationToken: cancellationToken);
         }
     }
 
     /// <summary>Moves calls from the endpoint at <paramref name="failedIndex"/> to the next one, unless another caller already did.</summary>
     internal void Failover(int failedIndex, Exception reason)
     {
-        if (_channels.Length == 1)
+        if (_endpoints.Length == 1)
         {
             return;
         }
-        var next = (failedIndex + 1) % _channels.Length;
+        var next = (failedIndex + 1) % _endpoints.Length;
         if (Interlocked.CompareExchange(ref _current, next, failedIndex) == failedIndex)
         {
             _logger.LogInformation("etcd endpoint {Failed} failed ({Reason}); moving to {Next}",
-                _channels[failedIndex].Address, reason.Message, _channels[next].Address);
+                _endpoints[failedIndex].Address, reason.Message, _endpoints[next].Address);
         }
     }
 
     /// <summary>Index of the endpoint calls currently go to.</summary>
     internal int CurrentIndex => Volatile.Read(ref _current);
 
-    internal GrpcChannel ChannelAt(int index) => _channels[index];
+    internal EtcdEndpoint EndpointAt(int index) => _endpoints[index];
 
-    internal int EndpointCount => _channels.Length;
+    internal int EndpointCount => _endpoints.Length;
 
     /// <summary>True for etcd's "invalid auth token" and "auth store revision is old" rejections.</summary>
     internal static bool IsAuthRejected(RpcException e) =>

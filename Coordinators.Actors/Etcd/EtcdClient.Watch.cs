@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
-using Coordinators.Actors.Etcd.Etcdserverpb;
-using Coordinators.Actors.Grpc;
+using Etcdserverpb;
+using Coordinators.Actors.Transport;
+using Grpc.Core;
 using Google.Protobuf;
 using Microsoft.Extensions.Logging;
 
@@ -47,12 +48,12 @@ public sealed partial class EtcdClient
             cancellationToken.ThrowIfCancellationRequested();
             var index = CurrentIndex;
             var callOptions = await CallOptionsAsync(cancellationToken).ConfigureAwait(false);
-            using var call = _channels[index].Duplex(EtcdMethods.Watch, callOptions);
+            using var call = _endpoints[index].Watch.Watch(callOptions);
             create.StartRevision = next;
             Exception? error = null;
             try
             {
-                await call.RequestStream.WriteAsync(new WatchRequest { CreateRequest = create.Clone() }).ConfigureAwait(false);
+                await call.RequestStream.WriteAsync(new WatchRequest { CreateRequest = create.Clone() }, cancellationToken).ConfigureAwait(false);
             }
             catch (RpcException e)
             {
@@ -65,7 +66,7 @@ public sealed partial class EtcdClient
                 {
                     if (!await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
                     {
-                        error = new RpcException(StatusCode.Unavailable, "etcd ended the watch stream");
+                        error = RpcErrors.Create(StatusCode.Unavailable, "etcd ended the watch stream");
                         break;
                     }
                     response = call.ResponseStream.Current;
@@ -120,7 +121,7 @@ public sealed partial class EtcdClient
                 }
             }
             Failover(index, error);
-            _logger.LogInformation("watch stream on {Endpoint} broke ({Error}); resuming from revision {Next}", _channels[index].Address, error.Message, next);
+            _logger.LogInformation("watch stream on {Endpoint} broke ({Error}); resuming from revision {Next}", _endpoints[index].Address, error.Message, next);
             var backoff = TimeSpan.FromMilliseconds(Math.Min(Options.MaxRetryBackoff.TotalMilliseconds, 25 * (1 << Math.Min(failures, 6))));
             await Task.Delay(backoff, Options.TimeProvider, cancellationToken).ConfigureAwait(false);
         }

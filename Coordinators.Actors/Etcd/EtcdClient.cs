@@ -1,5 +1,6 @@
-using Coordinators.Actors.Etcd.Etcdserverpb;
-using Coordinators.Actors.Grpc;
+using Etcdserverpb;
+using Coordinators.Actors.Transport;
+using Grpc.Core;
 using Google.Protobuf;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -17,7 +18,8 @@ public sealed partial class EtcdClient : IDisposable, IAsyncDisposable
 
     // One handler (one connection pool, one TLS config) shared by the channel of every endpoint.
     private readonly SocketsHttpHandler _handler;
-    private readonly GrpcChannel[] _channels;
+    // One Grpc.Net.Client channel per member with dotnet-etcd's generated clients over it; fixed at construction.
+    private readonly EtcdEndpoint[] _endpoints;
     private readonly ILogger _logger;
     // Serialises re-authentication so a burst of rejected calls authenticates once.
     private readonly SemaphoreSlim _authLock = new(1, 1);
@@ -39,7 +41,7 @@ public sealed partial class EtcdClient : IDisposable, IAsyncDisposable
         }
         Options = options;
         _logger = options.Logger ?? NullLogger.Instance;
-        var channelOptions = new GrpcChannelOptions
+        var settings = new ChannelSettings
         {
             CaFile = options.CaFile,
             ClientCertFile = options.ClientCertFile,
@@ -48,11 +50,21 @@ public sealed partial class EtcdClient : IDisposable, IAsyncDisposable
             KeepAlivePingDelay = options.KeepAlivePingDelay,
             MaxReceiveMessageSize = options.MaxReceiveMessageSize,
             MaxSendMessageSize = options.MaxSendMessageSize,
-            TimeProvider = options.TimeProvider,
         };
-        _handler = channelOptions.CreateHandler();
-        channelOptions = channelOptions with { HttpHandler = _handler };
-        _channels = options.Endpoints.Select(e => GrpcChannel.ForAddress(e.Contains("://", StringComparison.Ordinal) ? e : "http://" + e, channelOptions)).ToArray();
+        _handler = settings.CreateHandler();
+        try
+        {
+            _endpoints = options.Endpoints.Select(e =>
+            {
+                var address = (e.Contains("://", StringComparison.Ordinal) ? e : "http://" + e).TrimEnd('/');
+                return new EtcdEndpoint(address, settings.CreateChannel(address, _handler));
+            }).ToArray();
+        }
+        catch
+        {
+            _handler.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Creates a client for the given endpoints with default options.</summary>
@@ -65,7 +77,7 @@ public sealed partial class EtcdClient : IDisposable, IAsyncDisposable
     public EtcdClientOptions Options { get; }
 
     /// <summary>The endpoint calls currently go to.</summary>
-    public string CurrentEndpoint => _channels[Volatile.Read(ref _current)].Address.ToString().TrimEnd('/');
+    public string CurrentEndpoint => _endpoints[Volatile.Read(ref _current)].Address;
 
     // ---- KV ----------------------------------------------------------------------------------------
 
@@ -83,7 +95,7 @@ public sealed partial class EtcdClient : IDisposable, IAsyncDisposable
 
     /// <summary>Sends a Range request as is (reads are retried on other members).</summary>
     public Task<RangeResponse> RangeAsync(RangeRequest request, CancellationToken cancellationToken = default) =>
-        CallAsync(EtcdMethods.Range, request, idempotent: true, cancellationToken);
+        CallAsync((e, o) => e.KV.RangeAsync(request, o), idempotent: true, cancellationToken);
 
     /// <summary>Puts a UTF-8 key and value, optionally attached to a lease.</summary>
     public Task<PutResponse> PutAsync(string key, string value, long leaseId = 0, PutOptions? options = null, CancellationToken cancellationToken = default) =>
@@ -91,7 +103,7 @@ public sealed partial class EtcdClient : IDisposable, IAsyncDisposable
 
     /// <summary>Puts a key and value, optionally attached to a lease.</summary>
     public Task<PutResponse> PutAsync(ByteString key, ByteString value, long leaseId = 0, PutOptions? options = null, CancellationToken cancellationToken = default) =>
-        CallAsync(EtcdMethods.Put, MakePut(key, value, leaseId, options), idempotent: false, cancellationToken);
+        CallAsync((e, o) => e.KV.PutAsync(MakePut(key, value, leaseId, options), o), idempotent: false, cancellationToken);
 
     /// <summary>Deletes a key, or a range/prefix with options.</summary>
     public Task<DeleteRangeResponse> DeleteAsync(string key, DeleteOptions? options = null, CancellationToken cancellationToken = default) =>
@@ -99,7 +111,7 @@ public sealed partial class EtcdClient : IDisposable, IAsyncDisposable
 
     /// <summary>Deletes a key, or a range/prefix with options.</summary>
     public Task<DeleteRangeResponse> DeleteAsync(ByteString key, DeleteOptions? options = null, CancellationToken cancellationToken = default) =>
-        CallAsync(EtcdMethods.DeleteRange, (options ?? DefaultDelete).ToRequest(key), idempotent: false, cancellationToken);
+        CallAsync((e, o) => e.KV.DeleteRangeAsync((options ?? DefaultDelete).ToRequest(key), o), idempotent: false, cancellationToken);
 
     /// <summary>Deletes every key with the prefix.</summary>
     public Task<DeleteRangeResponse> DeletePrefixAsync(string prefix, DeleteOptions? options = null, CancellationToken cancellationToken = default) =>
@@ -112,36 +124,36 @@ public sealed partial class EtcdClient : IDisposable, IAsyncDisposable
     public Task<TxnResponse> TxnAsync(TxnRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return CallAsync(EtcdMethods.Txn, request, IsReadOnly(request), cancellationToken);
+        return CallAsync((e, o) => e.KV.TxnAsync(request, o), IsReadOnly(request), cancellationToken);
     }
 
     /// <summary>Compacts the history up to <paramref name="revision"/>.</summary>
     public Task<CompactionResponse> CompactAsync(long revision, bool physical = false, CancellationToken cancellationToken = default) =>
-        CallAsync(EtcdMethods.Compact, new CompactionRequest { Revision = revision, Physical = physical }, idempotent: true, cancellationToken);
+        CallAsync((e, o) => e.KV.CompactAsync(new CompactionRequest { Revision = revision, Physical = physical }, o), idempotent: true, cancellationToken);
 
     // ---- cluster and auth --------------------------------------------------------------------------
 
     /// <summary>The members of the cluster.</summary>
     public Task<MemberListResponse> MemberListAsync(CancellationToken cancellationToken = default) =>
-        CallAsync(EtcdMethods.MemberList, new MemberListRequest(), idempotent: true, cancellationToken);
+        CallAsync((e, o) => e.Cluster.MemberListAsync(new MemberListRequest(), o), idempotent: true, cancellationToken);
 
     /// <summary>Status of one member (by its client URL), or of the current endpoint when null.</summary>
     public async Task<StatusResponse> StatusAsync(string? endpoint = null, CancellationToken cancellationToken = default)
     {
         if (endpoint is null)
         {
-            return await CallAsync(EtcdMethods.Status, new StatusRequest(), idempotent: true, cancellationToken).ConfigureAwait(false);
+            return await CallAsync((e, o) => e.Maintenance.StatusAsync(new StatusRequest(), o), idempotent: true, cancellationToken).ConfigureAwait(false);
         }
-        var channel = _channels.FirstOrDefault(c => c.Address.ToString().TrimEnd('/') == endpoint.TrimEnd('/'))
-            ?? throw new ArgumentException($"'{endpoint}' is not one of this client's endpoints", nameof(endpoint));
-        return await channel.UnaryAsync(EtcdMethods.Status, new StatusRequest(), await CallOptionsAsync(cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+        var member = _endpoints.FirstOrDefault(c => c.Address == endpoint.TrimEnd('/'))
+            ?? throw new ArgumentException($"'{endpoint}' is not one of this client's endpoints ({string.Join(", ", _endpoints.Select(e => e.Address))})", nameof(endpoint));
+        return await member.Maintenance.StatusAsync(new StatusRequest(), await CallOptionsAsync(cancellationToken).ConfigureAwait(false)).ResponseAsync.ConfigureAwait(false);
     }
 
     /// <summary>Authenticates with user and password; later calls carry the token (done lazily when options name a user).</summary>
     public async Task AuthenticateAsync(string username, string password, CancellationToken cancellationToken = default)
     {
-        var response = await CallAsync(EtcdMethods.Authenticate, new AuthenticateRequest { Name = username, Password = password },
-            idempotent: true, cancellationToken, authenticate: false).ConfigureAwait(false);
+        var request = new AuthenticateRequest { Name = username, Password = password };
+        var response = await CallAsync((e, o) => e.Auth.AuthenticateAsync(request, o), idempotent: true, cancellationToken, authenticate: false).ConfigureAwait(false);
         var md = new Metadata { { TokenKey, response.Token } };
         _authHeaders = md;
     }
@@ -171,9 +183,9 @@ public sealed partial class EtcdClient : IDisposable, IAsyncDisposable
         {
             return;
         }
-        foreach (var c in _channels)
+        foreach (var e in _endpoints)
         {
-            c.Dispose();
+            e.Dispose();
         }
         _handler.Dispose();
         _authLock.Dispose();

@@ -1,7 +1,8 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
-using Coordinators.Actors.Etcd.Etcdserverpb;
-using Coordinators.Actors.Grpc;
+using Etcdserverpb;
+using Coordinators.Actors.Transport;
+using Grpc.Core;
 using Microsoft.Extensions.Logging;
 
 namespace Coordinators.Actors.Etcd;
@@ -71,11 +72,11 @@ public sealed class LeaseKeepAlive : IAsyncEnumerable<LeaseKeepAliveEvent>, IAsy
                 Exception error;
                 try
                 {
-                    if (await RunStreamAsync(_client.ChannelAt(index), ct).ConfigureAwait(false))
+                    if (await RunStreamAsync(_client.EndpointAt(index), ct).ConfigureAwait(false))
                     {
                         return;
                     }
-                    error = new RpcException(StatusCode.Unavailable, "etcd ended the keep-alive stream");
+                    error = RpcErrors.Create(StatusCode.Unavailable, "etcd ended the keep-alive stream");
                 }
                 catch (Exception) when (ct.IsCancellationRequested)
                 {
@@ -118,10 +119,10 @@ public sealed class LeaseKeepAlive : IAsyncEnumerable<LeaseKeepAliveEvent>, IAsy
     }
 
     /// <summary>Runs one stream; true when the lease is lost (reported), false when the stream ended.</summary>
-    private async Task<bool> RunStreamAsync(GrpcChannel channel, CancellationToken ct)
+    private async Task<bool> RunStreamAsync(EtcdEndpoint endpoint, CancellationToken ct)
     {
         var options = await _client.CallOptionsAsync(ct).ConfigureAwait(false);
-        using var call = channel.Duplex(EtcdMethods.LeaseKeepAlive, options);
+        using var call = endpoint.Lease.LeaseKeepAlive(options);
         var sent = new ConcurrentQueue<long>();
         using var senderCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var reader = ReadAsync(call, sent, ct);
@@ -157,7 +158,7 @@ public sealed class LeaseKeepAlive : IAsyncEnumerable<LeaseKeepAliveEvent>, IAsy
                 throw new TimeoutException($"no keep-alive acknowledgement for {_time.GetElapsedTime(oldest).TotalMilliseconds:F0} ms");
             }
             sent.Enqueue(_time.GetTimestamp());
-            await call.RequestStream.WriteAsync(request).ConfigureAwait(false);
+            await call.RequestStream.WriteAsync(request, ct).ConfigureAwait(false);
             await Task.Delay(_interval, _time, ct).ConfigureAwait(false);
         }
     }

@@ -1,4 +1,4 @@
-using Coordinators.Actors.Etcd.Etcdserverpb;
+using Etcdserverpb;
 using Google.Protobuf;
 
 namespace Coordinators.Actors.Etcd;

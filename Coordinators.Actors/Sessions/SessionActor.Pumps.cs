@@ -1,5 +1,5 @@
 using Coordinators.Actors.Etcd;
-using Coordinators.Actors.Etcd.Mvccpb;
+using Mvccpb;
 using Coordinators.Actors.Kernel;
 
 namespace Coordinators.Actors.Sessions;

@@ -5,7 +5,8 @@ using System.Text.Json.Nodes;
 using Coordinators.Actors.Components.Proto;
 using Coordinators.Actors.Config;
 using Coordinators.Actors.Connections;
-using Coordinators.Actors.Grpc;
+using Coordinators.Actors.Transport;
+using Grpc.Core;
 using Coordinators.Actors.Sessions;
 
 namespace Coordinators.Host.Commands;
@@ -137,7 +138,7 @@ internal static class ProbeCommand
         try
         {
             var started = Stopwatch.GetTimestamp();
-            var states = await handle.Client.GetComponentStatesAsync(new GetComponentStatesRequest(), new CallOptions().WithTimeout(timeout)).ConfigureAwait(false);
+            var states = await handle.Client.GetComponentStatesAsync(new GetComponentStatesRequest(), new CallOptions(deadline: DateTime.UtcNow + timeout)).ConfigureAwait(false);
             var rtt = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             return (handle, ((Actors.Components.StateCode)(int)states.State).ToString(), rtt);
         }

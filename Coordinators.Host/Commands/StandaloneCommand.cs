@@ -4,7 +4,8 @@ using Coordinators.Actors.Components.Proto;
 using Coordinators.Actors.Connections;
 using Coordinators.Actors.Connections.Nodes;
 using Coordinators.Actors.Etcd;
-using Coordinators.Actors.Grpc;
+using Coordinators.Actors.Transport;
+using Grpc.Core;
 using Coordinators.Actors.Sessions;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
@@ -164,7 +165,7 @@ internal static class StandaloneCommand
         }
         var client = new InProcessComponentClient(proxy, proxyId);
         var reply = await client.ProxyAsync(new ProxyRequest { CoordinatorRole = Roles.RootCoord, NodeRole = Roles.QueryNode },
-            new CallOptions(CancellationToken: timeout.Token).WithTimeout(TimeSpan.FromSeconds(15))).ConfigureAwait(false);
+            new CallOptions(deadline: DateTime.UtcNow.AddSeconds(15), cancellationToken: timeout.Token)).ConfigureAwait(false);
         var transport = proxyConnections.GetClients(Roles.QueryNode)[0].Client.GetType().Name;
         output.WriteLine($"PROXY coordinator={reply.CoordinatorServerId} term={reply.CoordinatorTerm} node={reply.NodeServerId} via={transport}");
     }

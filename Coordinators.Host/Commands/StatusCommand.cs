@@ -80,7 +80,7 @@ internal static class StatusCommand
         {
             return ExitCodes.Ok;
         }
-        catch (Exception e) when (e is Actors.Grpc.RpcException or HttpRequestException)
+        catch (Exception e) when (e is Grpc.Core.RpcException or HttpRequestException)
         {
             await result.InvocationConfiguration.Error.WriteLineAsync($"coordinators: cannot read etcd at {string.Join(",", options.Etcd.Endpoints)}: {e.Message}").ConfigureAwait(false);
             return ExitCodes.EtcdUnavailable;

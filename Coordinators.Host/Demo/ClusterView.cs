@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Coordinators.Actors.Etcd;
-using Coordinators.Actors.Etcd.Mvccpb;
+using Mvccpb;
 using Coordinators.Actors.Sessions;
 
 namespace Coordinators.Host.Demo;

@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using Coordinators.Actors.Components;
 using Coordinators.Actors.Components.Proto;
-using Coordinators.Actors.Grpc;
+using Coordinators.Actors.Transport;
+using Grpc.Core;
+using Grpc.Net.Client;
 
 namespace Coordinators.Host.Demo;
 
@@ -13,30 +15,30 @@ internal sealed class ComponentCalls : IDisposable
 {
     // One shared handler: one connection pool for every child address.
     private readonly SocketsHttpHandler _handler;
-    private readonly GrpcChannelOptions _options;
-    private readonly ConcurrentDictionary<string, GrpcChannel> _channels = new(StringComparer.Ordinal);
+    private readonly ChannelSettings _settings = new() { ConnectTimeout = TimeSpan.FromMilliseconds(500) };
+    // One channel and generated client per child address, made on first use.
+    private readonly ConcurrentDictionary<string, (GrpcChannel Channel, Component.ComponentClient Client)> _clients = new(StringComparer.Ordinal);
 
-    public ComponentCalls()
-    {
-        var options = new GrpcChannelOptions { ConnectTimeout = TimeSpan.FromMilliseconds(500) };
-        _handler = options.CreateHandler();
-        _options = options with { HttpHandler = _handler };
-    }
+    public ComponentCalls() => _handler = _settings.CreateHandler();
 
-    /// <summary>The channel to a child's host:port.</summary>
-    public GrpcChannel Channel(string address) =>
-        _channels.GetOrAdd(address, a => GrpcChannel.ForAddress(a.Contains("://", StringComparison.Ordinal) ? a : "http://" + a, _options));
+    /// <summary>The client of a child's host:port.</summary>
+    public Component.ComponentClient Client(string address) =>
+        _clients.GetOrAdd(address, a =>
+        {
+            var channel = _settings.CreateChannel(a, _handler);
+            return (channel, new Component.ComponentClient(channel));
+        }).Client;
 
     /// <summary>Asks one process for its state; a restarted process on the same address refuses ("node not match").</summary>
-    public Task<ComponentStates> StatesAsync(string address, long serverId, TimeSpan timeout, CancellationToken cancellationToken) =>
-        Channel(address).UnaryAsync(ComponentMethods.GetComponentStates, new GetComponentStatesRequest(),
-            new CallOptions(ComponentMethods.ForServer(serverId), DateTime.UtcNow + timeout, cancellationToken));
+    public async Task<ComponentStates> StatesAsync(string address, long serverId, TimeSpan timeout, CancellationToken cancellationToken) =>
+        await Client(address).GetComponentStatesAsync(new GetComponentStatesRequest(),
+            new CallOptions(ComponentMethods.ForServer(serverId), DateTime.UtcNow + timeout, cancellationToken)).ConfigureAwait(false);
 
     public void Dispose()
     {
-        foreach (var c in _channels.Values)
+        foreach (var (channel, _) in _clients.Values)
         {
-            c.Dispose();
+            channel.Dispose();
         }
         _handler.Dispose();
     }

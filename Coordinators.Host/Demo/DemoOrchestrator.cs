@@ -166,7 +166,7 @@ internal sealed class DemoOrchestrator
             _events.Add("etcd-cleanup", null, new JsonObject { ["prefix"] = prefix, ["deleted"] = deleted.Deleted });
             table.Line($"removed the demo's {deleted.Deleted} key(s) under {prefix} from etcd");
         }
-        catch (Exception e) when (e is Actors.Grpc.RpcException or OperationCanceledException)
+        catch (Exception e) when (e is Grpc.Core.RpcException or OperationCanceledException)
         {
             table.Line($"could not remove the demo's keys under {prefix} from etcd: {e.Message}");
         }

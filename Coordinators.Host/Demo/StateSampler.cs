@@ -99,7 +99,7 @@ internal sealed class StateSampler
         {
             states = await _calls.StatesAsync(address, serverId, CallTimeout, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is Actors.Grpc.RpcException or HttpRequestException or IOException or OperationCanceledException)
+        catch (Exception e) when (e is Grpc.Core.RpcException or HttpRequestException or IOException or OperationCanceledException)
         {
             if (!cancellationToken.IsCancellationRequested)
             {

@@ -2,7 +2,8 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Coordinators.Actors.Components;
 using Coordinators.Actors.Components.Proto;
-using Coordinators.Actors.Grpc;
+using Coordinators.Actors.Transport;
+using Grpc.Core;
 using Coordinators.Actors.Sessions;
 
 namespace Coordinators.Host.Demo;
@@ -166,9 +167,9 @@ internal sealed class Workload
         long term = 0;
         try
         {
-            var reply = await _calls.Channel(proxyAddress).UnaryAsync(ComponentMethods.Proxy,
+            var reply = await _calls.Client(proxyAddress).ProxyAsync(
                 new ProxyRequest { CoordinatorRole = coordinatorRole, NodeRole = nodeRole },
-                new CallOptions(Deadline: DateTime.UtcNow + CallTimeout, CancellationToken: cancellationToken)).ConfigureAwait(false);
+                new CallOptions(deadline: DateTime.UtcNow + CallTimeout, cancellationToken: cancellationToken)).ConfigureAwait(false);
             term = reply.CoordinatorTerm;
         }
         catch (Exception) when (cancellationToken.IsCancellationRequested)

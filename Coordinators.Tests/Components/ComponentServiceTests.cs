@@ -1,8 +1,8 @@
 using Coordinators.Actors.Components;
 using Coordinators.Actors.Components.Proto;
 using Coordinators.Actors.Election;
-using Coordinators.Actors.Grpc;
-using Coordinators.Actors.Grpc.Health;
+using Grpc.Net.Client;
+using Grpc.Health.V1;
 using Coordinators.Actors.Kernel.Testing;
 using StateCode = Coordinators.Actors.Components.StateCode;
 
@@ -14,6 +14,8 @@ public sealed class ComponentServiceTests : IAsyncLifetime
 {
     private readonly ComponentHost _host = new("querynode");
     private GrpcChannel _channel = null!;
+    private Component.ComponentClient _client = null!;
+    private Health.HealthClient _health = null!;
 
     public async Task InitializeAsync()
     {
@@ -21,6 +23,8 @@ public sealed class ComponentServiceTests : IAsyncLifetime
         await _host.StartAsync();
         _host.SetSession(5, 0x55, "test session");
         _channel = GrpcChannel.ForAddress("http://" + _host.Address);
+        _client = new Component.ComponentClient(_channel);
+        _health = new Health.HealthClient(_channel);
     }
 
     public async Task DisposeAsync()
@@ -34,7 +38,7 @@ public sealed class ComponentServiceTests : IAsyncLifetime
     {
         _host.SetState(StateCode.Healthy, "test");
         var error = await Assert.ThrowsAsync<RpcException>(() =>
-            _channel.UnaryAsync(ComponentMethods.Ping, new PingRequest(), new CallOptions(ComponentMethods.ForServer(6))));
+            _client.PingAsync(new PingRequest(), new CallOptions(ComponentMethods.ForServer(6))).ResponseAsync);
         Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
         Assert.Equal("node not match: this is server 5, the call was for 6", error.Status.Detail);
     }
@@ -43,7 +47,7 @@ public sealed class ComponentServiceTests : IAsyncLifetime
     public async Task GetComponentStates_OtherServerId_AlsoRefused()
     {
         var error = await Assert.ThrowsAsync<RpcException>(() =>
-            _channel.UnaryAsync(ComponentMethods.GetComponentStates, new GetComponentStatesRequest(), new CallOptions(ComponentMethods.ForServer(4))));
+            _client.GetComponentStatesAsync(new GetComponentStatesRequest(), new CallOptions(ComponentMethods.ForServer(4))).ResponseAsync);
         Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
     }
 
@@ -52,7 +56,7 @@ public sealed class ComponentServiceTests : IAsyncLifetime
     {
         _host.SetState(StateCode.StandBy, "test");
         var error = await Assert.ThrowsAsync<RpcException>(() =>
-            _channel.UnaryAsync(ComponentMethods.Ping, new PingRequest(), new CallOptions(ComponentMethods.ForServer(5))));
+            _client.PingAsync(new PingRequest(), new CallOptions(ComponentMethods.ForServer(5))).ResponseAsync);
         Assert.Equal(StatusCode.Unavailable, error.StatusCode);
         Assert.Equal("querynode (server 5) is StandBy", error.Status.Detail);
     }
@@ -61,13 +65,13 @@ public sealed class ComponentServiceTests : IAsyncLifetime
     public async Task GetComponentStates_NotHealthy_StillAnswered()
     {
         _host.SetState(StateCode.StandBy, "test");
-        var states = await _channel.UnaryAsync(ComponentMethods.GetComponentStates, new GetComponentStatesRequest(), new CallOptions(ComponentMethods.ForServer(5)));
+        var states = await _client.GetComponentStatesAsync(new GetComponentStatesRequest(), new CallOptions(ComponentMethods.ForServer(5))).ResponseAsync;
         Assert.Equal("querynode", states.Role);
         Assert.Equal(5, states.ServerId);
         Assert.Equal(Actors.Components.Proto.StateCode.StandBy, states.State);
         Assert.Equal(Environment.ProcessId, states.Pid);
         Assert.Equal(_host.Address, states.Address);
-        var health = await _channel.UnaryAsync(HealthServiceImpl.CheckMethod, new HealthCheckRequest());
+        var health = await _health.CheckAsync(new HealthCheckRequest()).ResponseAsync;
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, health.Status);
     }
 
@@ -75,13 +79,13 @@ public sealed class ComponentServiceTests : IAsyncLifetime
     public async Task PingAndWork_Healthy_Answered()
     {
         _host.SetState(StateCode.Healthy, "test", term: 9);
-        var pong = await _channel.UnaryAsync(ComponentMethods.Ping, new PingRequest { Payload = "x" }, new CallOptions(ComponentMethods.ForServer(5)));
+        var pong = await _client.PingAsync(new PingRequest { Payload = "x" }, new CallOptions(ComponentMethods.ForServer(5))).ResponseAsync;
         Assert.Equal(("x", 5L, 9L), (pong.Payload, pong.ServerId, pong.Term));
-        var work = await _channel.UnaryAsync(ComponentMethods.Work, new WorkRequest { Milliseconds = 20 });
+        var work = await _client.WorkAsync(new WorkRequest { Milliseconds = 20 }).ResponseAsync;
         Assert.Equal(5, work.ServerId);
         // Timers may fire a millisecond or two early and the figure is truncated: this only shows Work waited.
         Assert.InRange(work.ElapsedMs, 10, 10_000);
-        var health = await _channel.UnaryAsync(HealthServiceImpl.CheckMethod, new HealthCheckRequest { Service = ComponentMethods.ServiceName });
+        var health = await _health.CheckAsync(new HealthCheckRequest { Service = ComponentMethods.ServiceName }).ResponseAsync;
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, health.Status);
     }
 
@@ -89,7 +93,7 @@ public sealed class ComponentServiceTests : IAsyncLifetime
     public async Task Proxy_NoHandler_Unimplemented()
     {
         _host.SetState(StateCode.Healthy, "test");
-        var error = await Assert.ThrowsAsync<RpcException>(() => _channel.UnaryAsync(ComponentMethods.Proxy, new ProxyRequest()));
+        var error = await Assert.ThrowsAsync<RpcException>(() => _client.ProxyAsync(new ProxyRequest()).ResponseAsync);
         Assert.Equal(StatusCode.Unimplemented, error.StatusCode);
     }
 
@@ -104,10 +108,10 @@ public sealed class ComponentServiceTests : IAsyncLifetime
         _host.SetState(StateCode.Healthy, "primary", term: 3);
         var rejected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _host.GuardRejected += () => rejected.TrySetResult();
-        await _channel.UnaryAsync(ComponentMethods.Ping, new PingRequest());
+        await _client.PingAsync(new PingRequest()).ResponseAsync;
 
         time.Advance(TimeSpan.FromSeconds(2)); // as a SIGSTOPped process sees it when resumed
-        var error = await Assert.ThrowsAsync<RpcException>(() => _channel.UnaryAsync(ComponentMethods.Ping, new PingRequest()));
+        var error = await Assert.ThrowsAsync<RpcException>(() => _client.PingAsync(new PingRequest()).ResponseAsync);
 
         Assert.Equal(StatusCode.Unavailable, error.StatusCode);
         Assert.Contains("lease guard expired", error.Status.Detail, StringComparison.Ordinal);

@@ -1,17 +1,18 @@
+using Coordinators.Actors.Components;
 using Coordinators.Actors.Config;
 using Coordinators.Actors.Connections;
-using Coordinators.Actors.Grpc;
+using Coordinators.Actors.Transport;
 
 namespace Coordinators.Tests.Connections;
 
 public sealed class CallRetryPolicyTests
 {
-    private static readonly RpcException Unavailable = new(StatusCode.Unavailable, "connection refused");
+    private static readonly RpcException Unavailable = RpcErrors.Create(StatusCode.Unavailable, "connection refused");
 
     [Fact]
     public void Decide_NodeNotMatch_Reresolves()
     {
-        var e = new RpcException(StatusCode.FailedPrecondition, "node not match: this is server 9, the call was for 4");
+        var e = ComponentMethods.NodeNotMatchError("this is server 9, the call was for 4");
         Assert.Equal(CallAction.Reresolve, CallRetryPolicy.Decide(e, 1, 3, deadlinePassed: false, targetAvailable: true, waitForPrimary: false).Action);
     }
 
@@ -20,7 +21,7 @@ public sealed class CallRetryPolicyTests
     [InlineData(StatusCode.DeadlineExceeded)]
     public void Decide_RetryableStatusBelowLimit_Retries(StatusCode code)
     {
-        var d = CallRetryPolicy.Decide(new RpcException(code, "x"), 2, 3, false, true, false);
+        var d = CallRetryPolicy.Decide(RpcErrors.Create(code, "x"), 2, 3, false, true, false);
         Assert.Equal(CallAction.Retry, d.Action);
         Assert.Equal($"{code} is retryable", d.Reason);
     }
@@ -39,14 +40,14 @@ public sealed class CallRetryPolicyTests
     [InlineData(StatusCode.FailedPrecondition)]
     public void Decide_OtherStatus_FailsAtOnce(StatusCode code)
     {
-        var d = CallRetryPolicy.Decide(new RpcException(code, "x"), 1, 3, false, true, false);
+        var d = CallRetryPolicy.Decide(RpcErrors.Create(code, "x"), 1, 3, false, true, false);
         Assert.Equal(new CallDecision(CallAction.Fail, $"{code} is not retryable"), d);
     }
 
     [Fact]
     public void Decide_TargetGone_FailsWithoutWaitingForBackoff()
     {
-        var d = CallRetryPolicy.Decide(new RpcException(StatusCode.Unavailable, "server 4 left: session deleted"), 1, 3, false, targetAvailable: false, waitForPrimary: false);
+        var d = CallRetryPolicy.Decide(RpcErrors.Create(StatusCode.Unavailable, "server 4 left: session deleted"), 1, 3, false, targetAvailable: false, waitForPrimary: false);
         Assert.Equal(new CallDecision(CallAction.Fail, "no target is online any more"), d);
     }
 

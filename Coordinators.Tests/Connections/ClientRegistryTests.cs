@@ -1,6 +1,6 @@
 using Coordinators.Actors.Components.Proto;
 using Coordinators.Actors.Connections;
-using Coordinators.Actors.Grpc;
+using Coordinators.Actors.Transport;
 using Coordinators.Actors.Sessions;
 
 namespace Coordinators.Tests.Connections;

@@ -3,7 +3,7 @@ using System.Diagnostics;
 using Coordinators.Actors.Components.Proto;
 using Coordinators.Actors.Connections;
 using Coordinators.Actors.Etcd;
-using Coordinators.Actors.Grpc;
+using Coordinators.Actors.Transport;
 using Coordinators.Actors.Sessions;
 using Coordinators.Tests.Fixtures;
 
@@ -75,7 +75,7 @@ public sealed class ConnectionManagerRoutingTests(EtcdSingleFixture etcd) : ICla
         await cm.AddDependencyAsync(Roles.IndexCoord);
         using var cts = new CancellationTokenSource();
         var client = cm.ForRole(Roles.IndexCoord, waitForPrimary: true);
-        var first = client.PingAsync(new PingRequest(), new CallOptions(CancellationToken: cts.Token).WithTimeout(Backstop));
+        var first = client.PingAsync(new PingRequest(), new CallOptions(cancellationToken: cts.Token).WithTimeout(Backstop));
         var e = await Assert.ThrowsAsync<RpcException>(() => client.PingAsync(new PingRequest(), new CallOptions().WithTimeout(Backstop)));
         Assert.Equal("no indexcoord primary online and 1 calls already wait for one", e.Status.Detail);
         await cts.CancelAsync();

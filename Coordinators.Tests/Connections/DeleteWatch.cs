@@ -26,7 +26,7 @@ internal static class DeleteWatch
                     {
                         live.TrySetResult();
                     }
-                    else if (k == key && e.Type == Actors.Etcd.Mvccpb.Event.Types.EventType.Delete)
+                    else if (k == key && e.Type == Mvccpb.Event.Types.EventType.Delete)
                     {
                         return Stopwatch.GetTimestamp();
                     }

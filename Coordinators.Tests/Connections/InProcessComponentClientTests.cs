@@ -1,6 +1,6 @@
 using Coordinators.Actors.Components.Proto;
 using Coordinators.Actors.Connections;
-using Coordinators.Actors.Grpc;
+using Coordinators.Actors.Transport;
 
 namespace Coordinators.Tests.Connections;
 
@@ -67,6 +67,6 @@ public sealed class InProcessComponentClientTests
         }
 
         public Task<ProxyResponse> ProxyAsync(ProxyRequest request, CancellationToken cancellationToken) =>
-            throw new RpcException(StatusCode.Unimplemented, "no proxy");
+            throw RpcErrors.Create(StatusCode.Unimplemented, "no proxy");
     }
 }

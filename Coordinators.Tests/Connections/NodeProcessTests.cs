@@ -4,7 +4,7 @@ using Coordinators.Actors.Components.Proto;
 using Coordinators.Actors.Config;
 using Coordinators.Actors.Connections;
 using Coordinators.Actors.Etcd;
-using Coordinators.Actors.Grpc;
+using Coordinators.Actors.Transport;
 using Coordinators.Actors.Sessions;
 using Coordinators.Tests.Election;
 using Coordinators.Tests.Fixtures;

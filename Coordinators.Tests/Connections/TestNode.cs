@@ -81,7 +81,7 @@ internal sealed class TestNode : IAsyncDisposable
             {
                 await _etcd.RevokeLeaseAsync(_leaseId);
             }
-            catch (Actors.Grpc.RpcException)
+            catch (RpcException)
             {
                 // Already gone: the test deleted or expired it.
             }

@@ -2,7 +2,7 @@ using System.Globalization;
 using Coordinators.Actors.Components;
 using Coordinators.Actors.Components.Proto;
 using Coordinators.Actors.Etcd;
-using Coordinators.Actors.Grpc;
+using Grpc.Net.Client;
 using Coordinators.Actors.Sessions;
 using Coordinators.Tests.Fixtures;
 
@@ -12,6 +12,7 @@ namespace Coordinators.Tests.Election;
 public sealed class CoordinatorProcess : IAsyncDisposable
 {
     private readonly GrpcChannel _channel;
+    private readonly Component.ComponentClient _client;
 
     private CoordinatorProcess(HostRunner runner, string role, long serverId, string address)
     {
@@ -20,6 +21,7 @@ public sealed class CoordinatorProcess : IAsyncDisposable
         ServerId = serverId;
         Address = address;
         _channel = GrpcChannel.ForAddress("http://" + address);
+        _client = new Component.ComponentClient(_channel);
     }
 
     public HostRunner Runner { get; }
@@ -68,7 +70,7 @@ public sealed class CoordinatorProcess : IAsyncDisposable
         }
         try
         {
-            return await _channel.UnaryAsync(ComponentMethods.GetComponentStates, new GetComponentStatesRequest(), new CallOptions(Deadline: DateTime.UtcNow.AddMilliseconds(500)));
+            return await _client.GetComponentStatesAsync(new GetComponentStatesRequest(), new CallOptions(deadline: DateTime.UtcNow.AddMilliseconds(500))).ResponseAsync;
         }
         catch (RpcException)
         {
@@ -81,11 +83,11 @@ public sealed class CoordinatorProcess : IAsyncDisposable
     /// server's first-request JIT, which on a loaded two-core machine can exceed the polling deadline.
     /// </summary>
     public async Task<ComponentStates> GetStatesAsync() =>
-        await _channel.UnaryAsync(ComponentMethods.GetComponentStates, new GetComponentStatesRequest(), new CallOptions(Deadline: DateTime.UtcNow.AddSeconds(10)));
+        await _client.GetComponentStatesAsync(new GetComponentStatesRequest(), new CallOptions(deadline: DateTime.UtcNow.AddSeconds(10))).ResponseAsync;
 
     /// <summary>Pings the process as its clients would, naming <paramref name="serverId"/>.</summary>
     public Task<PingResponse> PingAsync(long serverId) =>
-        _channel.UnaryAsync(ComponentMethods.Ping, new PingRequest(), new CallOptions(ComponentMethods.ForServer(serverId), DateTime.UtcNow.AddSeconds(2)));
+        _client.PingAsync(new PingRequest(), new CallOptions(ComponentMethods.ForServer(serverId), DateTime.UtcNow.AddSeconds(2))).ResponseAsync;
 
     /// <summary>Polls the process until <paramref name="accept"/> holds; its state comes from another process, so there is no event to wait on.</summary>
     public async Task<ComponentStates> WaitForStatesAsync(Func<ComponentStates, bool> accept, TimeSpan timeout)

@@ -136,8 +136,8 @@ public sealed class FailoverTests(EtcdSingleFixture etcd, ITestOutputHelper outp
         a.Runner.Signal(UnixSignal.SIGCONT);
 
         // Its first request after the pause is refused: the guard expired, or it already stepped down.
-        var refused = await Assert.ThrowsAsync<Actors.Grpc.RpcException>(() => a.PingAsync(a.ServerId));
-        Assert.True(refused.StatusCode is Actors.Grpc.StatusCode.Unavailable or Actors.Grpc.StatusCode.FailedPrecondition, refused.Status.ToString());
+        var refused = await Assert.ThrowsAsync<RpcException>(() => a.PingAsync(a.ServerId));
+        Assert.True(refused.StatusCode is StatusCode.Unavailable or StatusCode.FailedPrecondition, refused.Status.ToString());
         // It rejoins as a standby with a new session (new ServerID); only b's takeover moved the epoch.
         var rejoined = await a.WaitForStatesAsync(s => s.ServerId != a.ServerId && s.ServerId != 0 && s.State == StateCode.StandBy, Backstop);
         Assert.Equal(2, await CoordinatorProcess.ReadEpochAsync(etcd.Client, layout, role));

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Coordinators.Actors.Etcd;
-using Coordinators.Actors.Etcd.Mvccpb;
-using Coordinators.Actors.Grpc;
+using Mvccpb;
+using Coordinators.Actors.Transport;
 using Coordinators.Tests.Fixtures;
 
 namespace Coordinators.Tests.Etcd;

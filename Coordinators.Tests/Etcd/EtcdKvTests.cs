@@ -1,6 +1,6 @@
 using Coordinators.Actors.Etcd;
-using Coordinators.Actors.Etcd.Etcdserverpb;
-using Coordinators.Actors.Grpc;
+using Etcdserverpb;
+using Coordinators.Actors.Transport;
 using Coordinators.Tests.Fixtures;
 
 namespace Coordinators.Tests.Etcd;

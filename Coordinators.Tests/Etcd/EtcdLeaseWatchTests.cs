@@ -1,5 +1,5 @@
 using Coordinators.Actors.Etcd;
-using Coordinators.Actors.Etcd.Mvccpb;
+using Mvccpb;
 using Coordinators.Tests.Fixtures;
 
 namespace Coordinators.Tests.Etcd;

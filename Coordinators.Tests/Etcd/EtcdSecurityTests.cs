@@ -1,5 +1,5 @@
 using Coordinators.Actors.Etcd;
-using Coordinators.Actors.Grpc;
+using Coordinators.Actors.Transport;
 using Coordinators.Tests.Fixtures;
 
 namespace Coordinators.Tests.Etcd;
@@ -62,9 +62,9 @@ public sealed class EtcdSecurityTests
         // Turning auth off drops every simple token; turning it on again leaves the client's token unknown.
         await cluster.EtcdctlAsync("auth", "disable");
         await cluster.EtcdctlAsync("auth", "enable");
-        using var channel = GrpcChannel.ForAddress(cluster.ClientUrls[0]);
+        using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(cluster.ClientUrls[0]);
         var rejected = await Assert.ThrowsAsync<RpcException>(() =>
-            channel.UnaryAsync(EtcdMethods.Range, new() { Key = EtcdKeys.Utf8("k") }, new CallOptions(token)));
+            new Etcdserverpb.KV.KVClient(channel).RangeAsync(new() { Key = EtcdKeys.Utf8("k") }, new CallOptions(token)).ResponseAsync);
         Assert.Equal(StatusCode.Unauthenticated, rejected.StatusCode);
         Assert.Equal("etcdserver: invalid auth token", rejected.Status.Detail);
         Assert.Equal("1", (await client.GetAsync("k")).Kvs[0].Value.ToStringUtf8());

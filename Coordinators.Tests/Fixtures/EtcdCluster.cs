@@ -30,7 +30,7 @@ public sealed class EtcdCluster : IAsyncDisposable, IDisposable
             handler.SslOptions = new SslClientAuthenticationOptions
             {
                 ClientCertificates = [X509Certificate2.CreateFromPemFile(certificates.ClientCertFile, certificates.ClientKeyFile)],
-                RemoteCertificateValidationCallback = (_, cert, _, _) => cert is not null && Coordinators.Actors.Grpc.Internal.TlsSettings.ChainsTo(cert, ca),
+                RemoteCertificateValidationCallback = (_, cert, _, _) => cert is not null && Coordinators.Actors.Transport.TlsSettings.ChainsTo(cert, ca),
             };
         }
         _health = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(2) };

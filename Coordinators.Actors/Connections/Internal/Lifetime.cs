@@ -1,4 +1,5 @@
-using Coordinators.Actors.Grpc;
+using Coordinators.Actors.Transport;
+using Grpc.Core;
 
 namespace Coordinators.Actors.Connections.Internal;
 
@@ -20,7 +21,7 @@ internal static class Lifetime
             : CancellationTokenSource.CreateLinkedTokenSource(lifetime);
         try
         {
-            return await call(options with { CancellationToken = linked.Token }).ConfigureAwait(false);
+            return await call(options.WithCancellationToken(linked.Token)).ConfigureAwait(false);
         }
         catch (Exception e) when (lifetime.IsCancellationRequested && !options.CancellationToken.IsCancellationRequested
             && e is RpcException { StatusCode: StatusCode.Cancelled or StatusCode.Unavailable } or OperationCanceledException)
@@ -30,5 +31,5 @@ internal static class Lifetime
     }
 
     public static RpcException Left(long serverId, Exception? inner) =>
-        new(StatusCode.Unavailable, $"server {serverId} left: session deleted", inner);
+        RpcErrors.Create(StatusCode.Unavailable, $"server {serverId} left: session deleted", inner);
 }

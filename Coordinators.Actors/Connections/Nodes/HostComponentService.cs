@@ -1,6 +1,7 @@
 using Coordinators.Actors.Components;
 using Coordinators.Actors.Components.Proto;
-using Coordinators.Actors.Grpc;
+using Coordinators.Actors.Transport;
+using Grpc.Core;
 using StateCode = Coordinators.Actors.Components.StateCode;
 
 namespace Coordinators.Actors.Connections.Nodes;
@@ -55,7 +56,7 @@ public sealed class HostComponentService(ComponentHost host, ConnectionManager? 
     {
         EnsureServing();
         return proxyConnections is null
-            ? throw new RpcException(StatusCode.Unimplemented, $"{host.Role} serves no Proxy calls")
+            ? throw RpcErrors.Create(StatusCode.Unimplemented, $"{host.Role} serves no Proxy calls")
             : ProxyHandler.HandleAsync(proxyConnections, request, null, cancellationToken);
     }
 
@@ -64,11 +65,11 @@ public sealed class HostComponentService(ComponentHost host, ConnectionManager? 
         var s = host.Snapshot;
         if (s.State != StateCode.Healthy)
         {
-            throw new RpcException(StatusCode.Unavailable, $"{s.Role} (server {s.ServerId}) is {s.State}");
+            throw RpcErrors.Create(StatusCode.Unavailable, $"{s.Role} (server {s.ServerId}) is {s.State}");
         }
         if (host.Guard is { IsValid: false })
         {
-            throw new RpcException(StatusCode.Unavailable, $"{s.Role} (server {s.ServerId}) lease guard expired; it no longer serves as primary");
+            throw RpcErrors.Create(StatusCode.Unavailable, $"{s.Role} (server {s.ServerId}) lease guard expired; it no longer serves as primary");
         }
         return s;
     }

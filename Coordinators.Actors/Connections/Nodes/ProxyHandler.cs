@@ -1,6 +1,6 @@
 using Coordinators.Actors.Components.Proto;
-using Coordinators.Actors.Grpc;
-using Coordinators.Actors.Grpc.Server;
+using Coordinators.Actors.Transport;
+using Grpc.Core;
 using Coordinators.Actors.Sessions;
 
 namespace Coordinators.Actors.Connections.Nodes;
@@ -29,9 +29,9 @@ public static class ProxyHandler
         var nodeRole = string.IsNullOrEmpty(request.NodeRole) ? Roles.QueryNode : request.NodeRole;
         if (!Roles.IsCoordinator(coordinatorRole) || !Roles.All.Contains(nodeRole) || Roles.IsCoordinator(nodeRole))
         {
-            throw new RpcException(StatusCode.InvalidArgument, $"proxy needs a coordinator role and a node role, got '{coordinatorRole}' and '{nodeRole}'");
+            throw RpcErrors.Create(StatusCode.InvalidArgument, $"proxy needs a coordinator role and a node role, got '{coordinatorRole}' and '{nodeRole}'");
         }
-        var options = new CallOptions(Deadline: deadline, CancellationToken: cancellationToken);
+        var options = new CallOptions(deadline: deadline, cancellationToken: cancellationToken);
         var coordinator = await connections.ForRole(coordinatorRole, waitForPrimary: true)
             .PingAsync(new PingRequest { Payload = "proxy" }, options).ConfigureAwait(false);
         var node = await connections.ForRole(nodeRole).PingAsync(new PingRequest { Payload = "proxy" }, options).ConfigureAwait(false);

@@ -1,0 +1,90 @@
+using System.Globalization;
+using Coordinators.Actors.Transport;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+
+namespace Coordinators.Actors.Components;
+
+/// <summary>
+/// Runs before every call of a component's server: ServerID match first (a typed "node not match" error), then the
+/// state (GetComponentStates and health are always answered), then, for a Healthy coordinator, the lease guard.
+/// Handlers see a cancellation token that also fires when the server stops, so in-flight calls and streams end at
+/// once with Unavailable instead of holding the shutdown until its timeout.
+/// </summary>
+internal sealed class ComponentInterceptor(ComponentHost host, CancellationToken stopping) : Interceptor
+{
+    private const string HealthPrefix = "/grpc.health.v1.Health/";
+
+    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context,
+        UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        Admit(context);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, stopping);
+        try
+        {
+            return await continuation(request, new StoppableServerCallContext(context, linked.Token)).ConfigureAwait(false);
+        }
+        catch (Exception e) when (stopping.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+        {
+            throw Stopping(e);
+        }
+    }
+
+    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream,
+        ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        Admit(context);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, stopping);
+        try
+        {
+            await continuation(request, responseStream, new StoppableServerCallContext(context, linked.Token)).ConfigureAwait(false);
+        }
+        catch (Exception e) when (stopping.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+        {
+            throw Stopping(e);
+        }
+        // A health Watch ends normally when its token fires; a stopping server must not report that as OK.
+        if (stopping.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+        {
+            throw Stopping(null);
+        }
+    }
+
+    private RpcException Stopping(Exception? inner) =>
+        RpcErrors.Create(StatusCode.Unavailable, $"{host.Role} (server {host.ServerId}) is stopping", inner);
+
+    private void Admit(ServerCallContext context)
+    {
+        var snapshot = host.Snapshot;
+        if (context.RequestHeaders.GetValue(ComponentMethods.ServerIdHeader) is { } target)
+        {
+            if (!long.TryParse(target, NumberStyles.None, CultureInfo.InvariantCulture, out var wanted))
+            {
+                throw RpcErrors.Create(StatusCode.InvalidArgument, $"metadata {ComponentMethods.ServerIdHeader} '{target}' is not a ServerID");
+            }
+            if (wanted != snapshot.ServerId)
+            {
+                throw ComponentMethods.NodeNotMatchError($"this is server {snapshot.ServerId}, the call was for {wanted}");
+            }
+        }
+        var method = context.Method;
+        if (method == ComponentMethods.GetComponentStatesPath || method.StartsWith(HealthPrefix, StringComparison.Ordinal))
+        {
+            return;
+        }
+        if (stopping.IsCancellationRequested)
+        {
+            throw Stopping(null);
+        }
+        if (snapshot.State != StateCode.Healthy)
+        {
+            throw RpcErrors.Create(StatusCode.Unavailable, $"{snapshot.Role} (server {snapshot.ServerId}) is {snapshot.State}");
+        }
+        // A paused primary resumed: its guard expired before etcd could elect another; refuse before serving anything.
+        if (host.Guard is { IsValid: false })
+        {
+            host.OnGuardRejected();
+            throw RpcErrors.Create(StatusCode.Unavailable, $"{snapshot.Role} (server {snapshot.ServerId}) lease guard expired; it no longer serves as primary");
+        }
+    }
+}

@@ -1,0 +1,36 @@
+using System.Net.Http;
+using System.Net.Sockets;
+using Grpc.Core;
+
+namespace Coordinators.Actors.Transport;
+
+/// <summary>What a failed Grpc.Net.Client call tells about where it failed.</summary>
+public static class RpcErrors
+{
+    /// <summary>
+    /// True when the call failed before any byte of it reached the server (no connection could be opened), so even a
+    /// non-idempotent call may be repeated elsewhere. Grpc.Net.Client keeps the transport error in
+    /// <see cref="Status.DebugException"/>.
+    /// </summary>
+    public static bool WasNotSent(RpcException e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        for (var x = e.Status.DebugException ?? e.InnerException; x is not null; x = x.InnerException)
+        {
+            if (x is SocketException s)
+            {
+                return s.SocketErrorCode is SocketError.ConnectionRefused or SocketError.HostUnreachable or
+                    SocketError.NetworkUnreachable or SocketError.AddressNotAvailable or SocketError.HostNotFound;
+            }
+            if (x is HttpRequestException { HttpRequestError: HttpRequestError.NameResolutionError })
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>An RpcException with <paramref name="code"/> and <paramref name="detail"/>.</summary>
+    public static RpcException Create(StatusCode code, string detail, Exception? debug = null) =>
+        new(new Status(code, detail, debug));
+}
