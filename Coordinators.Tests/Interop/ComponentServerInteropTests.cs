@@ -11,6 +11,7 @@ namespace Coordinators.Tests.Interop;
 /// a primary from a standby.
 /// </summary>
 [Collection(IntegrationCollection.Name)]
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "xunit disposes through IAsyncLifetime.DisposeAsync.")]
 [Trait("Category", "Integration")]
 public sealed class ComponentServerInteropTests : IAsyncLifetime
 {
