@@ -8,8 +8,9 @@ namespace Coordinators.Actors.Components;
 /// <summary>
 /// Runs before every call of a component's server: ServerID match first (a typed "node not match" error), then the
 /// state (GetComponentStates and health are always answered), then, for a Healthy coordinator, the lease guard.
-/// Handlers see a cancellation token that also fires when the server stops, so in-flight calls and streams end at
-/// once with Unavailable instead of holding the shutdown until its timeout.
+/// A call's token also fires when the server stops (<see cref="StoppableRequestLifetime"/>): a handler that ends for
+/// that reason is reported as Unavailable, so in-flight calls and streams end at once instead of holding the
+/// shutdown until its timeout.
 /// </summary>
 internal sealed class ComponentInterceptor(ComponentHost host, CancellationToken stopping) : Interceptor
 {
@@ -19,12 +20,11 @@ internal sealed class ComponentInterceptor(ComponentHost host, CancellationToken
         UnaryServerMethod<TRequest, TResponse> continuation)
     {
         Admit(context);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, stopping);
         try
         {
-            return await continuation(request, new StoppableServerCallContext(context, linked.Token)).ConfigureAwait(false);
+            return await continuation(request, context).ConfigureAwait(false);
         }
-        catch (Exception e) when (stopping.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+        catch (Exception e) when (stopping.IsCancellationRequested)
         {
             throw Stopping(e);
         }
@@ -34,17 +34,16 @@ internal sealed class ComponentInterceptor(ComponentHost host, CancellationToken
         ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
     {
         Admit(context);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, stopping);
         try
         {
-            await continuation(request, responseStream, new StoppableServerCallContext(context, linked.Token)).ConfigureAwait(false);
+            await continuation(request, responseStream, context).ConfigureAwait(false);
         }
-        catch (Exception e) when (stopping.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+        catch (Exception e) when (stopping.IsCancellationRequested)
         {
             throw Stopping(e);
         }
         // A health Watch ends normally when its token fires; a stopping server must not report that as OK.
-        if (stopping.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+        if (stopping.IsCancellationRequested)
         {
             throw Stopping(null);
         }

@@ -71,6 +71,11 @@ public sealed class ComponentServer : IAsyncDisposable
         }
         var app = builder.Build();
         self = new ComponentServer(app);
+        app.Use((context, next) =>
+        {
+            StoppableRequestLifetime.Install(context, self._stopping.Token);
+            return next(context);
+        });
         app.UseRouting();
         app.MapGrpcService<ComponentGrpcService>();
         app.MapGrpcService<HealthServiceImpl>();

@@ -38,7 +38,7 @@ public sealed class ComponentServerStopTests
         var workError = await Assert.ThrowsAsync<RpcException>(() => work.WaitAsync(TimeSpan.FromSeconds(30)));
         Assert.Equal(StatusCode.Unavailable, workError.StatusCode);
         Assert.Equal("datanode (server 3) is stopping", workError.Status.Detail);
-        // The watch saw the stop as NOT_SERVING, then ended with Unavailable.
+        // The watch ended with Unavailable; the NOT_SERVING of the Stopping state may or may not make it out first.
         var statuses = new List<HealthCheckResponse.Types.ServingStatus>();
         var watchError = await Assert.ThrowsAsync<RpcException>(async () =>
         {
@@ -48,7 +48,7 @@ public sealed class ComponentServerStopTests
             }
         });
         Assert.Equal(StatusCode.Unavailable, watchError.StatusCode);
-        Assert.Equal([HealthCheckResponse.Types.ServingStatus.NotServing], statuses);
+        Assert.DoesNotContain(HealthCheckResponse.Types.ServingStatus.Serving, statuses);
         // Backstop only: without the stopping token the stop waits for the 1 s shutdown timeout.
         Assert.True(stopping.ElapsedMilliseconds < 900, $"stop took {stopping.ElapsedMilliseconds} ms");
     }

@@ -71,8 +71,11 @@ public sealed class ComponentServiceTests : IAsyncLifetime
         Assert.Equal(Actors.Components.Proto.StateCode.StandBy, states.State);
         Assert.Equal(Environment.ProcessId, states.Pid);
         Assert.Equal(_host.Address, states.Address);
-        var health = await _health.CheckAsync(new HealthCheckRequest()).ResponseAsync;
-        Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, health.Status);
+        // grpc.health.v1: the process ("") serves while it runs; the role serves only while Healthy.
+        var process = await _health.CheckAsync(new HealthCheckRequest()).ResponseAsync;
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, process.Status);
+        var role = await _health.CheckAsync(new HealthCheckRequest { Service = "querynode" }).ResponseAsync;
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, role.Status);
     }
 
     [Fact]
