@@ -31,8 +31,9 @@ public sealed partial class EtcdClient
                 using var pending = call(_endpoints[index], options);
                 return await pending.ResponseAsync.ConfigureAwait(false);
             }
-            catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
+            catch (RpcException raw) when (!cancellationToken.IsCancellationRequested)
             {
+                var e = RpcErrors.AsUnavailableWhenNotSent(raw);
                 if (authenticate && !reauthenticated && Options.Username is not null && IsAuthRejected(e))
                 {
                     reauthenticated = true;
@@ -49,7 +50,11 @@ public sealed partial class EtcdClient
                 };
                 if (!retry || attempt >= attempts)
                 {
-                    throw;
+                    if (ReferenceEquals(e, raw))
+                    {
+                        throw;
+                    }
+                    throw e;
                 }
                 Failover(index, e);
                 if (attempt % _endpoints.Length == 0)

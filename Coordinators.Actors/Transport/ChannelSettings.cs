@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using Grpc.Net.Client;
 
 namespace Coordinators.Actors.Transport;
@@ -62,12 +63,31 @@ public sealed record ChannelSettings
             UseProxy = false,
             UseCookies = false,
             AllowAutoRedirect = false,
+            // Our own connect: with a plain SocketsHttpHandler, Grpc.Net.Client takes over connecting through its
+            // subchannels, which fail every call at once while a reconnect backoff (growing to 2 min) runs. Here the
+            // ConnectionManager and the etcd client own connects, retries and failover, so a call must connect now.
+            ConnectCallback = ConnectAsync,
         };
         if (CaFile is not null || ClientCertFile is not null)
         {
             handler.SslOptions = TlsSettings.Create(CaFile, ClientCertFile, ClientKeyFile);
         }
         return handler;
+    }
+
+    private static async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(context.DnsEndPoint, cancellationToken).ConfigureAwait(false);
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
     }
 
     /// <summary>

@@ -8,9 +8,9 @@ namespace Coordinators.Actors.Transport;
 public static class RpcErrors
 {
     /// <summary>
-    /// True when the call failed before any byte of it reached the server (no connection could be opened), so even a
-    /// non-idempotent call may be repeated elsewhere. Grpc.Net.Client keeps the transport error in
-    /// <see cref="Status.DebugException"/>.
+    /// True when the call failed before any byte of it reached the server (no connection could be opened, or its TLS
+    /// handshake failed), so even a non-idempotent call may be repeated elsewhere. Grpc.Net.Client keeps the
+    /// transport error in <see cref="Status.DebugException"/>.
     /// </summary>
     public static bool WasNotSent(RpcException e)
     {
@@ -22,12 +22,25 @@ public static class RpcErrors
                 return s.SocketErrorCode is SocketError.ConnectionRefused or SocketError.HostUnreachable or
                     SocketError.NetworkUnreachable or SocketError.AddressNotAvailable or SocketError.HostNotFound;
             }
-            if (x is HttpRequestException { HttpRequestError: HttpRequestError.NameResolutionError })
+            if (x is System.Security.Authentication.AuthenticationException
+                || x is HttpRequestException { HttpRequestError: HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError })
             {
                 return true;
             }
         }
         return false;
+    }
+
+    /// <summary>
+    /// A call that never reached the server as what it is for a caller: Unavailable (grpc-go's code for a failed TLS
+    /// handshake, where Grpc.Net.Client says Internal), with the same detail and transport error.
+    /// </summary>
+    public static RpcException AsUnavailableWhenNotSent(RpcException e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        return e.StatusCode != StatusCode.Unavailable && WasNotSent(e)
+            ? Create(StatusCode.Unavailable, e.Status.Detail, e.Status.DebugException)
+            : e;
     }
 
     /// <summary>An RpcException with <paramref name="code"/> and <paramref name="detail"/>.</summary>
