@@ -94,6 +94,42 @@ public sealed class EtcdSecurityTests
     }
 
     [Fact]
+    public async Task TlsAndAuth_PrivateCaClientCertAndPassword_TokenUserGovernsKvKeepAliveAndWatch()
+    {
+        await using var cluster = await EtcdCluster.StartAsync(new EtcdClusterOptions { Tls = true, ClientCertAuth = true, EnableAuth = true });
+        await AddPrefixUserAsync(cluster, "bob", "bob-pw", "sec/");
+        var certs = cluster.Certificates!;
+        // The certificate names root; the password token names bob, and etcd uses the token when one is sent.
+        using var client = new EtcdClient(new EtcdClientOptions
+        {
+            Endpoints = cluster.ClientUrls,
+            CaFile = certs.CaFile,
+            ClientCertFile = certs.ClientCertFile,
+            ClientKeyFile = certs.ClientKeyFile,
+            Username = "bob",
+            Password = "bob-pw",
+        });
+        Assert.StartsWith("https://", client.CurrentEndpoint, StringComparison.Ordinal);
+        var lease = await client.GrantLeaseAsync(5);
+        var put = await client.PutAsync("sec/k", "both", lease.ID);
+        Assert.Equal("both", (await client.GetAsync("sec/k")).Kvs[0].Value.ToStringUtf8());
+        await using (var keepAlive = client.KeepAlive(lease.ID, TimeSpan.FromMilliseconds(200)))
+        {
+            using var ackCts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            var first = await keepAlive.Events.ReadAsync(ackCts.Token);
+            Assert.Equal(5, Assert.IsType<LeaseAcknowledged>(first).Ttl);
+        }
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        await foreach (var r in client.Watch("sec/k", new WatchOptions { StartRevision = put.Header.Revision }, cts.Token))
+        {
+            Assert.Equal("both", r.Events[0].Kv.Value.ToStringUtf8());
+            break;
+        }
+        var denied = await Assert.ThrowsAsync<RpcException>(() => client.PutAsync("other/k", "1"));
+        Assert.Equal(StatusCode.PermissionDenied, denied.StatusCode);
+    }
+
+    [Fact]
     public async Task Tls_WithoutClientCertificate_IsRefused()
     {
         await using var cluster = await EtcdCluster.StartAsync(new EtcdClusterOptions { Tls = true, ClientCertAuth = true });
