@@ -2,7 +2,9 @@ using Coordinators.Actors.Config;
 using Coordinators.Actors.Election;
 using Coordinators.Actors.Election.Services;
 using Coordinators.Actors.Etcd;
-using Coordinators.Actors.Kernel;
+using Akka;
+using Akka.Actor;
+using Coordinators.Actors.Runtime;
 using Coordinators.Actors.Sessions;
 using Microsoft.Extensions.Logging;
 
@@ -32,7 +34,6 @@ public sealed class ComponentRuntime : IAsyncDisposable
         Etcd = etcd ?? EtcdClientFactory.Create(options, loggerFactory, time);
         Host = new ComponentHost(role, loggerFactory, time);
         Guard = SessionActorSettings.CreateGuard(options, time);
-        System = ActorSystem.Create("coordinators-" + role, new ActorSystemOptions { LoggerFactory = loggerFactory, TimeProvider = time });
         if (Roles.IsCoordinator(role))
         {
             Host.Guard = Guard;
@@ -61,8 +62,11 @@ public sealed class ComponentRuntime : IAsyncDisposable
     /// <summary>The session's lease guard.</summary>
     public LeaseGuard Guard { get; }
 
-    /// <summary>The actor system the session and election actors run on.</summary>
-    public ActorSystem System { get; }
+    /// <summary>The actor system the session and election actors run on (Akka.Hosting); null before the session stage started.</summary>
+    public ActorSystem? System => _actors?.System;
+
+    // Started by the session stage, stopped by its stop (or at dispose when a start failed half-way).
+    private ActorSystemHost? _actors;
 
     /// <summary>The coordinator service (null for node roles).</summary>
     public EpochCoordinatorService? Service { get; }
@@ -80,15 +84,25 @@ public sealed class ComponentRuntime : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Host.DisposeAsync().ConfigureAwait(false);
-        await System.Terminate().ConfigureAwait(false);
+        await StopActorsAsync().ConfigureAwait(false);
         if (_ownsEtcd)
         {
             Etcd.Dispose();
         }
     }
 
+    private async Task StopActorsAsync()
+    {
+        if (Interlocked.Exchange(ref _actors, null) is { } actors)
+        {
+            await actors.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
     private async Task StartSessionAsync(CancellationToken ct)
     {
+        _actors = await ActorSystemHost.StartAsync("coordinators-" + Role, Host.LoggerFactory, Options.AkkaHocon, ct).ConfigureAwait(false);
+        var system = _actors.System;
         var children = new List<(string, Props)>();
         if (Service is not null)
         {
@@ -113,7 +127,7 @@ public sealed class ComponentRuntime : IAsyncDisposable
         Host.StateChanged += OnState;
         try
         {
-            Session = System.ActorOf(SessionActor.Props(new SessionActorSettings
+            Session = system.ActorOf(SessionActor.Props(new SessionActorSettings
             {
                 Etcd = Etcd,
                 Layout = Layout,
@@ -161,7 +175,7 @@ public sealed class ComponentRuntime : IAsyncDisposable
             }
             finally
             {
-                await System.Terminate().ConfigureAwait(false);
+                await StopActorsAsync().ConfigureAwait(false);
             }
         }
     }

@@ -38,6 +38,12 @@ public sealed record CoordinatorsOptions
     public HealthCheckOptions HealthCheck { get; init; } = new();
 
     /// <summary>
+    /// The <c>akka { }</c> section of the configuration, as HOCON text handed to the ActorSystem after the project's
+    /// own Akka defaults; null when the file has none.
+    /// </summary>
+    public string? AkkaHocon { get; init; }
+
+    /// <summary>
     /// Checks the rules that span keys or bound values (TTL floor, keep-alive below TTL/2, ...).
     /// Each problem names its key relative to the section, e.g. <c>session:ttl</c>.
     /// </summary>

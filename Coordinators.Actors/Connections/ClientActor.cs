@@ -5,7 +5,9 @@ using Coordinators.Actors.Config;
 using Coordinators.Actors.Connections.Internal;
 using Coordinators.Actors.Transport;
 using Grpc.Core;
-using Coordinators.Actors.Kernel;
+using Akka;
+using Akka.Actor;
+using Microsoft.Extensions.Logging;
 using Coordinators.Actors.Sessions;
 
 namespace Coordinators.Actors.Connections;
@@ -22,7 +24,7 @@ namespace Coordinators.Actors.Connections;
 /// send it messages.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Actors release resources in PostStop, which disposes the lifetime source.")]
-internal sealed class ClientActor : Actor
+internal sealed class ClientActor : ReceiveActor, IWithTimers
 {
     private const string RetryTimer = "connect-retry";
     private const string HealthTimer = "health-check";
@@ -47,8 +49,9 @@ internal sealed class ClientActor : Actor
     private int _healthFailures;
     private bool _healthInFlight;
 
-    public ClientActor(string key, string role, SessionInfo session, IComponentClientFactory factory, RetryPolicyOptions policy, HealthCheckOptions health, ClientRegistry registry, TimeProvider time)
+    public ClientActor(string key, string role, SessionInfo session, IComponentClientFactory factory, RetryPolicyOptions policy, HealthCheckOptions health, ClientRegistry registry, TimeProvider time, ILogger log)
     {
+        Log = log;
         _key = key;
         _role = role;
         _session = session;
@@ -61,6 +64,11 @@ internal sealed class ClientActor : Actor
     }
 
     /// <summary>ClientActor instances started and not yet stopped in this process (benchmarks check for leaks).</summary>
+    /// <inheritdoc />
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    private ILogger Log { get; }
+
     internal static int LiveCount => Volatile.Read(ref s_live);
 
     // Incremented in PreStart, decremented in PostStop.

@@ -4,7 +4,8 @@ using Coordinators.Actors.Connections.Internal;
 using Coordinators.Actors.Etcd;
 using Coordinators.Actors.Transport;
 using Grpc.Core;
-using Coordinators.Actors.Kernel;
+using Akka;
+using Akka.Actor;
 
 namespace Coordinators.Actors.Connections;
 
@@ -45,7 +46,7 @@ public sealed class ConnectionManager : IAsyncDisposable
             _ownedFactory = grpc;
             factory = grpc;
         }
-        _system = ActorSystem.Create("connections", new ActorSystemOptions { TimeProvider = Options.TimeProvider, LoggerFactory = Options.LoggerFactory });
+        _system = Runtime.ActorSystemHost.CreateStandalone("connections", Options.LoggerFactory);
         _actor = _system.ActorOf(Props.Create(() => new ConnectionManagerActor(etcd, Options, Registry, factory)), "connection-manager");
     }
 

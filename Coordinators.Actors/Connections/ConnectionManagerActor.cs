@@ -1,6 +1,8 @@
 using Coordinators.Actors.Connections.Internal;
 using Coordinators.Actors.Etcd;
-using Coordinators.Actors.Kernel;
+using Akka;
+using Akka.Actor;
+using Microsoft.Extensions.Logging;
 using Coordinators.Actors.Sessions;
 
 namespace Coordinators.Actors.Connections;
@@ -12,7 +14,7 @@ namespace Coordinators.Actors.Connections;
 /// active key <c>{root}/session/{role}</c>, so a failover re-points the client as soon as the new primary publishes.
 /// An Add event starts (or restarts) a child; a Del event stops it, aborting its calls in flight.
 /// </summary>
-internal sealed class ConnectionManagerActor : Actor
+internal sealed class ConnectionManagerActor : ReceiveActor
 {
     private readonly EtcdClient _etcd;
     private readonly ConnectionManagerOptions _options;
@@ -31,6 +33,8 @@ internal sealed class ConnectionManagerActor : Actor
         _options = options;
         _registry = registry;
         _factory = factory;
+        Log = options.LoggerFactory.CreateLogger<ConnectionManagerActor>();
+        _clientLog = options.LoggerFactory.CreateLogger<ClientActor>();
         Receive<AddDependency>(OnAddDependency);
         Receive<DependencySnapshot>(m => _dependencies.ContainsKey(m.DependencyId), OnSnapshot);
         Receive<SessionPut>(m => _dependencies.ContainsKey(m.DependencyId), m => _ = OnPut(m.DependencyId, m.Key, m.Value));
@@ -42,6 +46,15 @@ internal sealed class ConnectionManagerActor : Actor
         Receive<ReresolveResult>(OnReresolveResult);
         ReceiveAny(_ => { });
     }
+
+    // Our structured log (event ids in ConnectionsLog); the children's logger is made once and shared.
+    private ILogger Log { get; }
+
+    private readonly ILogger _clientLog;
+
+    /// <summary>A child that throws is restarted (it reconnects from scratch) at most 3 times a minute, then stopped.</summary>
+    protected override SupervisorStrategy SupervisorStrategy() =>
+        new OneForOneStrategy(3, TimeSpan.FromMinutes(1), _ => Directive.Restart);
 
     protected override void PostStop()
     {
@@ -86,13 +99,13 @@ internal sealed class ConnectionManagerActor : Actor
     /// <summary>Range, report the snapshot, then watch from its revision + 1; runs off the actor and only sends messages.</summary>
     private static async Task WatchAsync(EtcdClient etcd, int id, string key, bool prefix, IActorRef self, CancellationToken cancellationToken)
     {
-        var range = prefix ? await etcd.GetPrefixAsync(key, cancellationToken: cancellationToken).ConfigureAwait(false)
-            : await etcd.GetAsync(key, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var range = prefix ? await etcd.GetPrefixAsync(key, cancellationToken: cancellationToken)
+            : await etcd.GetAsync(key, cancellationToken: cancellationToken);
         var sessions = range.Kvs.Select(kv => KeyValuePair.Create(kv.Key.ToStringUtf8(), kv.Value.ToStringUtf8())).ToList();
         var revision = range.Header.Revision;
         self.Tell(new DependencySnapshot(id, sessions, revision));
         var options = new WatchOptions { Prefix = prefix, StartRevision = revision + 1 };
-        await foreach (var response in etcd.Watch(key, options, cancellationToken).ConfigureAwait(false))
+        await foreach (var response in etcd.Watch(key, options, cancellationToken))
         {
             foreach (var e in response.Events)
             {
@@ -170,7 +183,7 @@ internal sealed class ConnectionManagerActor : Actor
             child.Actor.Tell(new SessionGone($"server {child.Session.ServerId} replaced by server {session.ServerId}"), Self);
             _children.Remove(key);
         }
-        var props = Props.Create(() => new ClientActor(key, role, session!, _factory, _options.Connect, _options.HealthCheck, _registry, _options.TimeProvider));
+        var props = Props.Create(() => new ClientActor(key, role, session!, _factory, _options.Connect, _options.HealthCheck, _registry, _options.TimeProvider, _clientLog));
         var actor = Context.ActorOf(props, $"client-{session!.ServerId}-{++_nextChildId}");
         Context.Watch(actor);
         _children[key] = (actor, session, dependencyId);

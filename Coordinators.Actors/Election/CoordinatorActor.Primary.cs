@@ -1,6 +1,7 @@
 using Coordinators.Actors.Components;
 using Coordinators.Actors.Etcd;
-using Coordinators.Actors.Kernel;
+using Akka;
+using Akka.Actor;
 using Coordinators.Actors.Sessions;
 
 namespace Coordinators.Actors.Election;
@@ -102,7 +103,7 @@ public sealed partial class CoordinatorActor
     {
         Receive<ServiceStopped>(m => m.Generation == _generation, _ =>
         {
-            UnstashAll();
+            Stash.UnstashAll();
             if (_session is null)
             {
                 Transition(CoordinatorPhase.AwaitingSession, "service stopped; waiting for a new session", AwaitingSession);
@@ -113,8 +114,8 @@ public sealed partial class CoordinatorActor
             }
         });
         Receive<SessionLost>(_ => OnSessionLost());
-        Receive<SessionEstablished>(_ => Stash());
-        Receive<Resign>(_ => Stash());
+        Receive<SessionEstablished>(_ => Stash.Stash());
+        Receive<Resign>(_ => Stash.Stash());
         ReceiveAny(_ => { });
     }
 }

@@ -1,5 +1,6 @@
 using Coordinators.Actors.Components;
-using Coordinators.Actors.Kernel;
+using Akka;
+using Akka.Actor;
 using Coordinators.Actors.Sessions;
 
 namespace Coordinators.Actors.Election;
@@ -45,9 +46,9 @@ public sealed partial class CoordinatorActor
             _resignReplyTo?.Tell(Done.Instance, Self);
             _resignReplyTo = null;
             Become(Stopped);
-            UnstashAll();
+            Stash.UnstashAll();
         });
-        Receive<Resign>(_ => Stash());
+        Receive<Resign>(_ => Stash.Stash());
         ReceiveAny(_ => { });
     }
 

@@ -1,5 +1,6 @@
 using Coordinators.Actors.Components;
-using Coordinators.Actors.Kernel;
+using Akka;
+using Akka.Actor;
 using Coordinators.Actors.Sessions;
 
 namespace Coordinators.Actors.Election;

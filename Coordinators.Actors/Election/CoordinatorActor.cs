@@ -1,5 +1,7 @@
 using Coordinators.Actors.Components;
-using Coordinators.Actors.Kernel;
+using Akka;
+using Akka.Actor;
+using Microsoft.Extensions.Logging;
 using Coordinators.Actors.Sessions;
 
 namespace Coordinators.Actors.Election;
@@ -14,7 +16,7 @@ namespace Coordinators.Actors.Election;
 /// Every transition is logged in one line.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Actors are not disposed; sources are disposed on transitions and in PostStop.")]
-public sealed partial class CoordinatorActor : Actor
+public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers, IWithStash
 {
     private readonly CoordinatorActorSettings _settings;
     private readonly TimeProvider _time;
@@ -36,9 +38,12 @@ public sealed partial class CoordinatorActor : Actor
     // True once this process led during the current session: its loss then triggers exit-on-session-loss.
     private bool _ledThisSession;
 
-    private CoordinatorActor(CoordinatorActorSettings settings)
+    /// <summary>Creates the actor; use <see cref="Props(CoordinatorActorSettings)"/> (Akka needs the constructor public).</summary>
+    public CoordinatorActor(CoordinatorActorSettings settings)
     {
+        ArgumentNullException.ThrowIfNull(settings);
         _settings = settings;
+        Log = settings.Host.LoggerFactory.CreateLogger<CoordinatorActor>();
         _time = settings.Etcd.Options.TimeProvider;
         _triggeredAt = _time.GetTimestamp();
         var self = Self;
@@ -50,8 +55,17 @@ public sealed partial class CoordinatorActor : Actor
     public static Props Props(CoordinatorActorSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        return Kernel.Props.Create(() => new CoordinatorActor(settings));
+        return Akka.Actor.Props.Create(() => new CoordinatorActor(settings));
     }
+
+    /// <inheritdoc />
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <inheritdoc />
+    public IStash Stash { get; set; } = null!;
+
+    // Our structured log (event ids in ElectionLog); Akka's own events reach the same factory through Akka.Hosting.
+    private ILogger Log { get; }
 
     /// <summary>The current phase (for tests and status).</summary>
     internal CoordinatorPhase Phase => _phase;

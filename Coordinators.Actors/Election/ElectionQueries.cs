@@ -1,7 +1,8 @@
 using Coordinators.Actors.Etcd;
 using Etcdserverpb;
 using Mvccpb;
-using Coordinators.Actors.Kernel;
+using Akka;
+using Akka.Actor;
 using Coordinators.Actors.Sessions;
 
 namespace Coordinators.Actors.Election;

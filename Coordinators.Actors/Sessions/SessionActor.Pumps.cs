@@ -1,6 +1,7 @@
 using Coordinators.Actors.Etcd;
 using Mvccpb;
-using Coordinators.Actors.Kernel;
+using Akka;
+using Akka.Actor;
 
 namespace Coordinators.Actors.Sessions;
 

@@ -1,6 +1,7 @@
 using Coordinators.Actors.Components;
 using Coordinators.Actors.Etcd;
-using Coordinators.Actors.Kernel;
+using Akka;
+using Akka.Actor;
 using Microsoft.Extensions.Logging;
 
 namespace Coordinators.Actors.Sessions;
@@ -14,7 +15,7 @@ namespace Coordinators.Actors.Sessions;
 /// coordinator actors given in <see cref="SessionActorSettings.Children"/>.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Actors are not disposed; PostStop cancels and disposes the source.")]
-public sealed partial class SessionActor : Actor
+public sealed partial class SessionActor : ReceiveActor, IWithTimers
 {
     private const string AckTimerKey = "ack-deadline";
     private const string BuildTimerKey = "build";
@@ -35,9 +36,12 @@ public sealed partial class SessionActor : Actor
     private long _buildStarted;
     private bool _stopping;
 
-    private SessionActor(SessionActorSettings settings)
+    /// <summary>Creates the actor; use <see cref="Props(SessionActorSettings)"/> (Akka needs the constructor public).</summary>
+    public SessionActor(SessionActorSettings settings)
     {
+        ArgumentNullException.ThrowIfNull(settings);
         _settings = settings;
+        Log = settings.Host.LoggerFactory.CreateLogger<SessionActor>();
         _time = settings.Etcd.Options.TimeProvider;
         Receive<EstablishSession>(m => m.Generation == _generation.Value && !_stopping, _ => StartBuild());
         Receive<SessionBuilt>(OnBuilt);
@@ -65,8 +69,13 @@ public sealed partial class SessionActor : Actor
     public static Props Props(SessionActorSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        return Kernel.Props.Create(() => new SessionActor(settings));
+        return Akka.Actor.Props.Create(() => new SessionActor(settings));
     }
+
+    /// <inheritdoc />
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    private ILogger Log { get; }
 
     private ComponentHost Host => _settings.Host;
 
@@ -127,7 +136,7 @@ public sealed partial class SessionActor : Actor
     private void OnBuildFailed(SessionBuildFailed failed)
     {
         _attempt++;
-        var delay = BackoffSupervisor.CalculateDelay(_attempt, _settings.MinBackoff, _settings.MaxBackoff, 0.2, Random.Shared.NextDouble());
+        var delay = Backoff.Delay(_attempt, _settings.MinBackoff, _settings.MaxBackoff, 0.2, Random.Shared.NextDouble());
         SessionLog.BuildFailed(Log, _settings.Role, _attempt, failed.Error.Message, delay.TotalMilliseconds);
         Timers.StartSingleTimer(BuildTimerKey, new EstablishSession(_generation.Value), delay);
     }
@@ -172,7 +181,7 @@ public sealed partial class SessionActor : Actor
         {
             try
             {
-                await child.Ask<Done>(Resign.Instance, timeout).ConfigureAwait(false);
+                await child.Ask<Done>(Resign.Instance, timeout);
             }
             catch (Exception e) when (e is AskTimeoutException or OperationCanceledException)
             {
@@ -185,7 +194,7 @@ public sealed partial class SessionActor : Actor
             _generation.Value++;
             _settings.Guard.Reset();
             var t0 = _time.GetTimestamp();
-            await CloseLiveAsync(live).ConfigureAwait(false);
+            await CloseLiveAsync(live);
             SessionLog.Closed(Log, live.Session.Role, live.Session.ServerId, live.Session.LeaseId, _time.GetElapsedTime(t0).TotalMilliseconds);
             Host.SetSession(0, 0, "session closed");
         }
@@ -207,17 +216,17 @@ public sealed partial class SessionActor : Actor
     private async Task CloseLiveAsync(LiveSession live)
     {
         // Revoke first: the keys go at once, and the keep-alive then reports Revoked, which is ignored.
-        await SessionBuilder.RevokeQuietlyAsync(_settings.Etcd, live.Session.LeaseId).ConfigureAwait(false);
-        await live.WatchCts.CancelAsync().ConfigureAwait(false);
-        await live.KeepAlive.DisposeAsync().ConfigureAwait(false);
-        await live.Pumps.ConfigureAwait(false);
+        await SessionBuilder.RevokeQuietlyAsync(_settings.Etcd, live.Session.LeaseId);
+        await live.WatchCts.CancelAsync();
+        await live.KeepAlive.DisposeAsync();
+        await live.Pumps;
         live.WatchCts.Dispose();
     }
 
     private async Task CloseAsync(LeaseKeepAlive keepAlive, long leaseId)
     {
-        await SessionBuilder.RevokeQuietlyAsync(_settings.Etcd, leaseId).ConfigureAwait(false);
-        await keepAlive.DisposeAsync().ConfigureAwait(false);
+        await SessionBuilder.RevokeQuietlyAsync(_settings.Etcd, leaseId);
+        await keepAlive.DisposeAsync();
     }
 
     private sealed record LiveSession(SessionInfo Session, long Revision, LeaseKeepAlive KeepAlive, CancellationTokenSource WatchCts, Task Pumps);

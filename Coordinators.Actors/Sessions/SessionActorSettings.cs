@@ -2,7 +2,8 @@ using Coordinators.Actors.Components;
 using Coordinators.Actors.Config;
 using Coordinators.Actors.Election;
 using Coordinators.Actors.Etcd;
-using Coordinators.Actors.Kernel;
+using Akka;
+using Akka.Actor;
 
 namespace Coordinators.Actors.Sessions;
 

@@ -1,5 +1,6 @@
 using Coordinators.Actors.Etcd;
-using Coordinators.Actors.Kernel;
+using Akka;
+using Akka.Actor;
 
 namespace Coordinators.Actors.Sessions;
 

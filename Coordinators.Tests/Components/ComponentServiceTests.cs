@@ -3,7 +3,7 @@ using Coordinators.Actors.Components.Proto;
 using Coordinators.Actors.Election;
 using Grpc.Net.Client;
 using Grpc.Health.V1;
-using Coordinators.Actors.Kernel.Testing;
+using Microsoft.Extensions.Time.Testing;
 using StateCode = Coordinators.Actors.Components.StateCode;
 
 namespace Coordinators.Tests.Components;
@@ -103,7 +103,7 @@ public sealed class ComponentServiceTests : IAsyncLifetime
     [Fact]
     public async Task Ping_HealthyWithExpiredGuard_RefusedAndReported()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider();
         time.Advance(TimeSpan.FromSeconds(1));
         var guard = new LeaseGuard(time, TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(400));
         guard.Acknowledged(time.GetTimestamp());

@@ -1,11 +1,11 @@
 using Coordinators.Actors.Election;
-using Coordinators.Actors.Kernel.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Coordinators.Tests.Election;
 
 public sealed class LeaseGuardTests
 {
-    private readonly ManualTimeProvider _time = new();
+    private readonly FakeTimeProvider _time = new();
 
     // Timestamp 0 means "no acknowledgement" to the guard; start the manual clock past it.
     public LeaseGuardTests() => _time.Advance(TimeSpan.FromSeconds(1));

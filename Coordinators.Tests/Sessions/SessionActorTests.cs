@@ -1,17 +1,20 @@
 using Coordinators.Actors.Components;
 using Coordinators.Actors.Config;
-using Coordinators.Actors.Kernel;
+using Akka;
+using Akka.Actor;
+using Akka.TestKit.Xunit2;
+using Microsoft.Extensions.Logging;
 using Coordinators.Actors.Sessions;
 using Coordinators.Tests.Etcd;
 using Coordinators.Tests.Fixtures;
-using Coordinators.Tests.Kernel;
 using Xunit.Abstractions;
 
 namespace Coordinators.Tests.Sessions;
 
 [Collection(IntegrationCollection.Name)]
 [Trait("Category", "Integration")]
-public sealed class SessionActorTests(EtcdSingleFixture etcd, ITestOutputHelper output) : TestKit(output), IClassFixture<EtcdSingleFixture>
+public sealed class SessionActorTests(EtcdSingleFixture etcd, ITestOutputHelper output)
+    : TestKit(Coordinators.Actors.Runtime.ActorSystemHost.BaseHocon, output), IClassFixture<EtcdSingleFixture>
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(15);
     private readonly CoordinatorsOptions _options = new()
@@ -20,11 +23,15 @@ public sealed class SessionActorTests(EtcdSingleFixture etcd, ITestOutputHelper 
         Session = new SessionOptions { Ttl = TimeSpan.FromSeconds(2) },
     };
 
+    // Our actors' structured logs go to the test output beside Akka's own.
+    private readonly ILoggerFactory _loggers = LoggerFactory.Create(b =>
+        b.AddProvider(new TestOutputLoggerProvider(output)));
+
     private EtcdLayout Layout => new(_options.Root);
 
-    private (IActorRef Session, Actors.Kernel.Testing.TestProbe Probe, ComponentHost Host) StartSession(string role = Roles.QueryNode)
+    private (IActorRef Session, Akka.TestKit.TestProbe Probe, ComponentHost Host) StartSession(string role = Roles.QueryNode)
     {
-        var host = new ComponentHost(role);
+        var host = new ComponentHost(role, _loggers);
         host.SetAddress("127.0.0.1:1");
         var probe = CreateTestProbe();
         var session = Sys.ActorOf(SessionActor.Props(new SessionActorSettings
@@ -110,7 +117,7 @@ public sealed class SessionActorTests(EtcdSingleFixture etcd, ITestOutputHelper 
     [Fact]
     public async Task Session_KeptAlivePastTtl_GuardValidAndKeyStays()
     {
-        var host = new ComponentHost(Roles.QueryNode);
+        var host = new ComponentHost(Roles.QueryNode, _loggers);
         host.SetAddress("127.0.0.1:1");
         var guard = SessionActorSettings.CreateGuard(_options, TimeProvider.System);
         var probe = CreateTestProbe();

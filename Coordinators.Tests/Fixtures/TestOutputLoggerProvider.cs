@@ -1,7 +1,7 @@
 using Xunit.Abstractions;
 using Microsoft.Extensions.Logging;
 
-namespace Coordinators.Tests.Kernel;
+namespace Coordinators.Tests.Fixtures;
 
 /// <summary>Writes log entries to the xunit test output, so a failing test shows what its actors did.</summary>
 public sealed class TestOutputLoggerProvider(ITestOutputHelper output, LogLevel minimum = LogLevel.Debug) : ILoggerProvider
