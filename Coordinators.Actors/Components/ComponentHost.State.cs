@@ -119,6 +119,26 @@ public sealed partial class ComponentHost
     /// <summary>Called by the interceptor when the guard refused a request of a Healthy component.</summary>
     internal void OnGuardRejected() => GuardRejected?.Invoke();
 
+    /// <summary>
+    /// The one check every served call passes, over gRPC (the interceptor) and in-process (standalone): the component
+    /// must be Healthy, and a coordinator's lease guard must still vouch for the lease — a refusal by the guard is
+    /// reported (<see cref="GuardRejected"/>) so the coordinator steps down. Throws Unavailable naming why.
+    /// </summary>
+    public ComponentStateSnapshot EnsureServing()
+    {
+        var s = Snapshot;
+        if (s.State != StateCode.Healthy)
+        {
+            throw Transport.RpcErrors.Create(Grpc.Core.StatusCode.Unavailable, $"{s.Role} (server {s.ServerId}) is {s.State}");
+        }
+        if (Guard is { IsValid: false })
+        {
+            OnGuardRejected();
+            throw Transport.RpcErrors.Create(Grpc.Core.StatusCode.Unavailable, $"{s.Role} (server {s.ServerId}) lease guard expired; it no longer serves as primary");
+        }
+        return s;
+    }
+
     private void Update(Func<ComponentStateSnapshot, ComponentStateSnapshot> change, string reason)
     {
         ComponentStateSnapshot before, after;

@@ -75,15 +75,7 @@ internal sealed class ComponentInterceptor(ComponentHost host, CancellationToken
         {
             throw Stopping(null);
         }
-        if (snapshot.State != StateCode.Healthy)
-        {
-            throw RpcErrors.Create(StatusCode.Unavailable, $"{snapshot.Role} (server {snapshot.ServerId}) is {snapshot.State}");
-        }
-        // A paused primary resumed: its guard expired before etcd could elect another; refuse before serving anything.
-        if (host.Guard is { IsValid: false })
-        {
-            host.OnGuardRejected();
-            throw RpcErrors.Create(StatusCode.Unavailable, $"{snapshot.Role} (server {snapshot.ServerId}) lease guard expired; it no longer serves as primary");
-        }
+        // Healthy, and (a paused primary resumed) a guard that still vouches for the lease: the check standalone shares.
+        host.EnsureServing();
     }
 }

@@ -21,7 +21,7 @@ internal sealed class CoordinatorsOptionsReader
     public static CoordinatorsOptions Read(IConfigurationRoot configuration)
     {
         var reader = new CoordinatorsOptionsReader(configuration);
-        var options = reader.ReadAll();
+        var options = reader.ReadAll() with { AkkaHocon = AkkaSection(configuration) };
         if (reader._errors.Count == 0)
         {
             foreach (var problem in options.Validate())
@@ -98,6 +98,37 @@ internal sealed class CoordinatorsOptionsReader
     }
 
     private string? String(string key) => _configuration[Prefix + key];
+
+    /// <summary>
+    /// The <c>akka</c> section as HOCON text for the ActorSystem (every leaf as a quoted path = value line; HOCON reads
+    /// quoted numbers, durations and booleans as Akka expects), or null when there is none. Arrays come through
+    /// Microsoft.Extensions.Configuration as numbered keys and are written back as lists.
+    /// </summary>
+    internal static string? AkkaSection(IConfiguration configuration)
+    {
+        var leaves = configuration.GetSection("akka").AsEnumerable(makePathsRelative: false)
+            .Where(kv => kv.Value is not null)
+            .OrderBy(kv => kv.Key, StringComparer.Ordinal)
+            .ToList();
+        if (leaves.Count == 0)
+        {
+            return null;
+        }
+        var lines = new System.Text.StringBuilder();
+        foreach (var group in leaves.GroupBy(kv => ListParent(kv.Key) ?? kv.Key))
+        {
+            var path = string.Join('.', group.Key.Split(':').Select(Quote));
+            var values = group.Select(kv => Quote(kv.Value!));
+            lines.Append(path).Append(" = ").AppendLine(ListParent(group.First().Key) is null ? values.Single() : "[" + string.Join(", ", values) + "]");
+        }
+        return lines.ToString();
+
+        static string? ListParent(string key)
+        {
+            var colon = key.LastIndexOf(':');
+            return colon > 0 && key[(colon + 1)..].All(char.IsAsciiDigit) ? key[..colon] : null;
+        }
+    }
 
     private TimeSpan? Time(string key)
     {

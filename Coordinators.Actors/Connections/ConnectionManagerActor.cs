@@ -14,8 +14,13 @@ namespace Coordinators.Actors.Connections;
 /// active key <c>{root}/session/{role}</c>, so a failover re-points the client as soon as the new primary publishes.
 /// An Add event starts (or restarts) a child; a Del event stops it, aborting its calls in flight.
 /// </summary>
-internal sealed class ConnectionManagerActor : ReceiveActor
+internal sealed class ConnectionManagerActor : ReceiveActor, IWithTimers
 {
+    // First and longest pause before a failed dependency watch is started again (a PermissionDenied would otherwise
+    // re-range at round-trip speed forever).
+    internal static readonly TimeSpan MinWatchBackoff = TimeSpan.FromMilliseconds(100);
+    internal static readonly TimeSpan MaxWatchBackoff = TimeSpan.FromSeconds(5);
+
     private readonly EtcdClient _etcd;
     private readonly ConnectionManagerOptions _options;
     private readonly ClientRegistry _registry;
@@ -37,15 +42,28 @@ internal sealed class ConnectionManagerActor : ReceiveActor
         _clientLog = options.LoggerFactory.CreateLogger<ClientActor>();
         Receive<AddDependency>(OnAddDependency);
         Receive<DependencySnapshot>(m => _dependencies.ContainsKey(m.DependencyId), OnSnapshot);
-        Receive<SessionPut>(m => _dependencies.ContainsKey(m.DependencyId), m => _ = OnPut(m.DependencyId, m.Key, m.Value));
-        Receive<SessionDeleted>(m => _dependencies.ContainsKey(m.DependencyId), m => OnDeleted(m.Key, "session deleted"));
+        // An event from the watch shows it works again: the next failure starts the backoff from its minimum.
+        Receive<SessionPut>(m => _dependencies.ContainsKey(m.DependencyId), m =>
+        {
+            _dependencies[m.DependencyId].WatchFailures = 0;
+            _ = OnPut(m.DependencyId, m.Key, m.Value);
+        });
+        Receive<SessionDeleted>(m => _dependencies.ContainsKey(m.DependencyId), m =>
+        {
+            _dependencies[m.DependencyId].WatchFailures = 0;
+            OnDeleted(m.Key, "session deleted");
+        });
         Receive<DependencyWatchFailed>(m => _dependencies.ContainsKey(m.DependencyId), OnWatchFailed);
+        Receive<RestartDependencyWatch>(m => _dependencies.ContainsKey(m.DependencyId), m => StartWatch(_dependencies[m.DependencyId]));
         Receive<ClientStarted>(_ => OnChildSettled(Sender));
         Receive<Terminated>(t => OnChildSettled(t.ActorRef));
         Receive<Reresolve>(OnReresolve);
         Receive<ReresolveResult>(OnReresolveResult);
         ReceiveAny(_ => { });
     }
+
+    /// <inheritdoc />
+    public ITimerScheduler Timers { get; set; } = null!;
 
     // Our structured log (event ids in ConnectionsLog); the children's logger is made once and shared.
     private ILogger Log { get; }
@@ -202,9 +220,11 @@ internal sealed class ConnectionManagerActor : ReceiveActor
     private void OnWatchFailed(DependencyWatchFailed m)
     {
         var d = _dependencies[m.DependencyId];
-        ConnectionsLog.WatchFailed(Log, d.Role, m.Error.Message);
-        // Range again and reconcile; a compacted or broken watch never leaves a stale client behind.
-        StartWatch(d);
+        d.WatchFailures++;
+        var delay = Sessions.Backoff.Delay(d.WatchFailures - 1, MinWatchBackoff, MaxWatchBackoff, 0.2, Random.Shared.NextDouble());
+        ConnectionsLog.WatchFailed(Log, d.Role, $"{m.Error.Message} (failure {d.WatchFailures}; again in {delay.TotalMilliseconds:0} ms)");
+        // Range again and reconcile after the backoff; a compacted or broken watch never leaves a stale client behind.
+        Timers.StartSingleTimer(("watch", d.Id), new RestartDependencyWatch(d.Id), delay);
     }
 
     private void OnReresolve(Reresolve m)
@@ -248,6 +268,9 @@ internal sealed class ConnectionManagerActor : ReceiveActor
         public bool Ready { get; set; }
 
         public bool SnapshotApplied { get; set; }
+
+        // Watch failures since the last snapshot, for the backoff.
+        public int WatchFailures { get; set; }
 
         // Children of the first snapshot that have not yet published their first handle.
         public HashSet<IActorRef> Pending { get; } = [];

@@ -9,7 +9,8 @@ namespace Coordinators.Actors.Election;
 /// <summary>Primary and SteppingDown.</summary>
 public sealed partial class CoordinatorActor
 {
-    private void BecomePrimary()
+    /// <summary>Leads from the campaign's read at <paramref name="readRevision"/>: the own key is watched from the next revision.</summary>
+    private void BecomePrimary(long readRevision)
     {
         // Logged once the active key is published, so the line says how long the whole takeover took.
         var from = _phase;
@@ -22,7 +23,8 @@ public sealed partial class CoordinatorActor
         _store = store;
         StartServiceAsync(store, _leadership.Token)
             .PipeTo(Self, success: () => new ServiceStarted(generation), failure: e => new ServiceStartFailed(generation, e));
-        ElectionQueries.WatchDeleteAsync(_settings.Etcd, CandidateKey, 0, Self,
+        // From the read's revision + 1, as etcd's waitDelete: a DELETE between the read and the watch is not missed.
+        ElectionQueries.WatchDeleteAsync(_settings.Etcd, CandidateKey, readRevision + 1, Self,
                 new CandidateDeleted(generation), e => new WatchFailed(generation, e), NewWatch())
             .PipeTo(Self, success: () => Done.Instance, failure: e => new WatchFailed(generation, e));
         ScheduleGuardCheck();
@@ -70,6 +72,15 @@ public sealed partial class CoordinatorActor
             OnSessionLost();
             StepDown("session lost: " + m.Reason);
         });
+        Receive<SessionEstablished>(m =>
+        {
+            // A new session while leading on the old one: leadership of the old term ends first, then the stepped-down
+            // actor campaigns with the new session (SteppingDown -> Campaigning).
+            Trigger();
+            _session = m.Session;
+            StepDown($"session replaced by {m.Session.ServerId}");
+            _term = 0;
+        });
         Common();
     }
 
@@ -95,8 +106,29 @@ public sealed partial class CoordinatorActor
         EndLeadership();
         Transition(CoordinatorPhase.SteppingDown, why, SteppingDown);
         var generation = _generation;
-        _settings.Service.StopAsync(CancellationToken.None)
+        var timeout = new CancellationTokenSource(_settings.Options.Election.ResignTimeout);
+        StopServiceAsync(timeout)
             .PipeTo(Self, success: () => new ServiceStopped(generation), failure: _ => new ServiceStopped(generation));
+    }
+
+    /// <summary>Stops the service within the resign timeout; a failure is logged, and stepping down goes on.</summary>
+    private async Task StopServiceAsync(CancellationTokenSource timeout)
+    {
+        var log = Log;
+        var role = Role;
+        var serverId = _session?.ServerId ?? Host.ServerId;
+        try
+        {
+            await _settings.Service.StopAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            ElectionLog.Failed(log, role, serverId, "service stop", e.Message);
+        }
+        finally
+        {
+            timeout.Dispose();
+        }
     }
 
     private void SteppingDown()

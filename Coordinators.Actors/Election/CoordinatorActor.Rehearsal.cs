@@ -20,8 +20,16 @@ public sealed partial class CoordinatorActor
             return;
         }
         _rehearsed = true;
+        var log = Log;
+        var role = Role;
+        var serverId = _session.ServerId;
         RehearseAsync(_session with { Term = _term, Since = _time.GetUtcNow() })
-            .PipeTo(Self, success: () => Done.Instance, failure: e => Done.Instance);
+            .PipeTo(Self, success: () => Done.Instance, failure: e =>
+            {
+                // A failed rehearsal costs only the warm JIT it was for; say so instead of hiding it.
+                ElectionLog.Failed(log, role, serverId, "takeover rehearsal", e.Message);
+                return Done.Instance;
+            });
     }
 
     private async Task RehearseAsync(Sessions.SessionInfo active)

@@ -44,7 +44,7 @@ public sealed partial class CoordinatorActor
     private void RunCampaign()
     {
         var generation = _generation;
-        ElectionQueries.CampaignAsync(_settings.Etcd, _settings.Layout.ElectionPrefix(Role), CandidateKey, _session!, _term, CancellationToken.None)
+        ElectionQueries.CampaignAsync(_settings.Etcd, _settings.Layout.ElectionPrefix(Role), CandidateKey, _session!, _term, _life.Token)
             .PipeTo(Self, success: o => new CampaignDone(generation, o), failure: e => new CampaignFailed(generation, e));
     }
 
@@ -66,7 +66,7 @@ public sealed partial class CoordinatorActor
                 Timers.StartSingleTimer("retry", new StartCampaign(_generation), TimeSpan.FromMilliseconds(50));
                 return;
             }
-            BecomePrimary();
+            BecomePrimary(outcome.Revision);
             return;
         }
         BecomeStandby(outcome);
@@ -104,7 +104,7 @@ public sealed partial class CoordinatorActor
             }
             _warmUpRunning = true;
             var generation = _generation;
-            _settings.Service.WarmUpAsync(CancellationToken.None)
+            _settings.Service.WarmUpAsync(_watch?.Token ?? _life.Token)
                 .PipeTo(Self, success: () => new WarmUpDone(generation, null), failure: e => new WarmUpDone(generation, e));
         });
         Common();

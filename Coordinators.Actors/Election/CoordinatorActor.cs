@@ -34,6 +34,9 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers, IWithS
     private CancellationTokenSource? _watch;
     // Monotonic time the current transition was triggered, for "how long it took".
     private long _triggeredAt;
+    // Cancelled when the actor stops (or restarts): ends campaigns and warm-ups still running.
+    private readonly CancellationTokenSource _life = new();
+    // True while a WarmUp of any generation runs: a slow warm-up is never started twice. Cleared by WarmUpDone.
     private bool _warmUpRunning;
     // True once this process led during the current session: its loss then triggers exit-on-session-loss.
     private bool _ledThisSession;
@@ -79,10 +82,30 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers, IWithS
     /// <inheritdoc />
     protected override void PreStart() => Host.GuardRejected += _onGuardRejected;
 
+    /// <summary>
+    /// A restart (a handler threw) loses every field, the session included: stop serving first, then ask the session
+    /// actor to send the live session again, so the new incarnation campaigns with it instead of waiting forever.
+    /// </summary>
+    protected override void PreRestart(Exception reason, object message)
+    {
+        ElectionLog.Failed(Log, Role, _session?.ServerId ?? Host.ServerId, "actor (restarting)", reason.Message);
+        SetHostState(StateCode.StandBy, "coordinator restarting after a failure: " + reason.Message);
+        base.PreRestart(reason, message);
+    }
+
+    /// <inheritdoc />
+    protected override void PostRestart(Exception reason)
+    {
+        base.PostRestart(reason);
+        Context.Parent.Tell(new SubscribeSession(Self), Self);
+    }
+
     /// <inheritdoc />
     protected override void PostStop()
     {
         Host.GuardRejected -= _onGuardRejected;
+        _life.Cancel();
+        _life.Dispose();
         CancelWatch();
         EndLeadership();
     }
@@ -160,6 +183,15 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers, IWithS
         _ledThisSession = false;
     }
 
+    private void OnWarmUpDone(WarmUpDone m)
+    {
+        _warmUpRunning = false;
+        if (m.Error is { } error and not OperationCanceledException)
+        {
+            ElectionLog.Failed(Log, Role, _session?.ServerId ?? Host.ServerId, "warm-up", error.Message);
+        }
+    }
+
     /// <summary>Handlers every behaviour shares; register them after the behaviour's own.</summary>
     private void Common()
     {
@@ -179,6 +211,8 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers, IWithS
             Transition(CoordinatorPhase.AwaitingSession, "session lost: " + m.Reason, AwaitingSession);
         });
         Receive<Resign>(_ => StartStopping());
+        // A warm-up of an earlier generation finished: another may start.
+        Receive<WarmUpDone>(OnWarmUpDone);
         // Results of earlier behaviours and stale timers: expected, dropped.
         ReceiveAny(_ => { });
     }

@@ -161,10 +161,21 @@ public sealed partial class SessionActor : ReceiveActor, IWithTimers
         Timers.StartSingleTimer(BuildTimerKey, new EstablishSession(_generation.Value), _settings.MinBackoff);
     }
 
+    /// <summary>
+    /// A child that threw is restarted (at most 3 times a minute, then stopped); on restart it asks for the session
+    /// again (<see cref="SubscribeSession"/>), so it never sits without one.
+    /// </summary>
+    protected override SupervisorStrategy SupervisorStrategy() =>
+        new OneForOneStrategy(3, TimeSpan.FromMinutes(1), _ => Directive.Restart);
+
     private void OnSubscribe(SubscribeSession subscribe)
     {
-        _subscribers.Add(subscribe.Subscriber);
-        Context.Watch(subscribe.Subscriber);
+        // A restarted child re-syncs this way; it already gets every broadcast as a child.
+        if (!_children.Contains(subscribe.Subscriber))
+        {
+            _subscribers.Add(subscribe.Subscriber);
+            Context.Watch(subscribe.Subscriber);
+        }
         if (_live is { } live)
         {
             subscribe.Subscriber.Tell(new SessionEstablished(live.Session, live.Revision), Self);

@@ -18,6 +18,9 @@ internal sealed record SessionDeleted(int DependencyId, string Key, long Revisio
 /// <summary>A dependency's watch ended with an error; the manager ranges and watches again.</summary>
 internal sealed record DependencyWatchFailed(int DependencyId, Exception Error);
 
+/// <summary>The backoff after a failed dependency watch passed: Range and watch again.</summary>
+internal sealed record RestartDependencyWatch(int DependencyId);
+
 /// <summary>Sent by the call path on "node not match": re-read the key and drop or replace the client.</summary>
 internal sealed record Reresolve(string Key, long ServerId);
 

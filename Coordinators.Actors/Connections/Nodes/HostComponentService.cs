@@ -60,17 +60,5 @@ public sealed class HostComponentService(ComponentHost host, ConnectionManager? 
             : ProxyHandler.HandleAsync(proxyConnections, request, null, cancellationToken);
     }
 
-    private ComponentStateSnapshot EnsureServing()
-    {
-        var s = host.Snapshot;
-        if (s.State != StateCode.Healthy)
-        {
-            throw RpcErrors.Create(StatusCode.Unavailable, $"{s.Role} (server {s.ServerId}) is {s.State}");
-        }
-        if (host.Guard is { IsValid: false })
-        {
-            throw RpcErrors.Create(StatusCode.Unavailable, $"{s.Role} (server {s.ServerId}) lease guard expired; it no longer serves as primary");
-        }
-        return s;
-    }
+    private ComponentStateSnapshot EnsureServing() => host.EnsureServing();
 }

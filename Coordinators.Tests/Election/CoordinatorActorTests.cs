@@ -1,0 +1,126 @@
+using System.Threading.Channels;
+using Akka.Actor;
+using Akka.TestKit.Xunit2;
+using Coordinators.Actors.Components;
+using Coordinators.Actors.Config;
+using Coordinators.Actors.Election;
+using Coordinators.Actors.Sessions;
+using Coordinators.Tests.Etcd;
+using Coordinators.Tests.Fixtures;
+using Microsoft.Extensions.Logging;
+using Xunit.Abstractions;
+
+namespace Coordinators.Tests.Election;
+
+/// <summary>
+/// The CoordinatorActor under its SessionActor on Akka.NET against a real etcd, with a service that records what
+/// the actor asked of it: the standby's warm-up loop and the re-sync after a supervisor restart.
+/// </summary>
+[Collection(IntegrationCollection.Name)]
+[Trait("Category", "Integration")]
+public sealed class CoordinatorActorTests(EtcdSingleFixture etcd, ITestOutputHelper output)
+    : TestKit(Coordinators.Actors.Runtime.ActorSystemHost.BaseHocon, output), IClassFixture<EtcdSingleFixture>
+{
+    private static readonly TimeSpan Backstop = TimeSpan.FromSeconds(15);
+    private readonly ILoggerFactory _loggers = LoggerFactory.Create(b => b.AddProvider(new TestOutputLoggerProvider(output)));
+    private readonly CoordinatorsOptions _options = new()
+    {
+        Root = EtcdSingleFixture.Prefix() + "c",
+        Session = new SessionOptions { Ttl = TimeSpan.FromSeconds(2) },
+        Election = new ElectionOptions { WarmUpInterval = TimeSpan.FromMilliseconds(50) },
+    };
+
+    private EtcdLayout Layout => new(_options.Root);
+
+    private (IActorRef Session, ComponentHost Host, RecordingService Service) Start()
+    {
+        var host = new ComponentHost(Roles.RootCoord, _loggers);
+        host.SetAddress("127.0.0.1:1");
+        var guard = SessionActorSettings.CreateGuard(_options, TimeProvider.System);
+        var service = new RecordingService();
+        var coordinator = CoordinatorActor.Props(new CoordinatorActorSettings
+        {
+            Etcd = etcd.Client, Layout = Layout, Host = host, Options = _options, Guard = guard, Service = service,
+        });
+        var session = Sys.ActorOf(SessionActor.Props(new SessionActorSettings
+        {
+            Etcd = etcd.Client, Layout = Layout, Host = host, Options = _options, Guard = guard, Children = [("coordinator", coordinator)],
+        }), "session");
+        return (session, host, service);
+    }
+
+    [Fact]
+    public async Task Standby_WarmUpTimer_WarmsUpOnEveryTickNotOnlyOnce()
+    {
+        // Another candidate is queued first, so this one stays a standby.
+        var other = await etcd.Client.GrantLeaseAsync(10);
+        await etcd.Client.PutAsync(Layout.CandidateKey(Roles.RootCoord, other.ID), "{}", other.ID);
+        var (_, host, service) = Start();
+        using var cts = new CancellationTokenSource(Backstop);
+
+        // Warm-ups run only while standby; three, each finished before the next tick may start one (before the fix: exactly one, ever).
+        for (var i = 1; i <= 3; i++)
+        {
+            await service.WarmUps.Reader.ReadAsync(cts.Token);
+        }
+        Assert.Equal(StateCode.StandBy, host.State);
+        await etcd.Client.RevokeLeaseAsync(other.ID);
+    }
+
+    [Fact]
+    public async Task Primary_ActorRestartedBySupervisor_ResyncsSessionAndLeadsAgain()
+    {
+        var (session, host, service) = Start();
+        var primary = await WaitForAsync(host, s => s.State == StateCode.Healthy);
+        await service.Starts.Reader.ReadAsync(new CancellationTokenSource(Backstop).Token);
+
+        var coordinator = await Sys.ActorSelection(session.Path / "coordinator").ResolveOne(Backstop);
+        coordinator.Tell(Kill.Instance);
+
+        // The restarted actor stops serving, gets the session again, campaigns with its own key and leads again.
+        await WaitForAsync(host, s => s.Version > primary.Version && s.State == StateCode.StandBy);
+        var again = await WaitForAsync(host, s => s.Version > primary.Version && s.State == StateCode.Healthy);
+        Assert.Equal(primary.Term, again.Term);
+        Assert.Equal(primary.Term, await service.Starts.Reader.ReadAsync(new CancellationTokenSource(Backstop).Token));
+        Assert.Single((await etcd.Client.GetAsync(Layout.ActiveKey(Roles.RootCoord))).Kvs);
+    }
+
+    private static async Task<ComponentStateSnapshot> WaitForAsync(ComponentHost host, Func<ComponentStateSnapshot, bool> accept)
+    {
+        if (accept(host.Snapshot))
+        {
+            return host.Snapshot;
+        }
+        using var cts = new CancellationTokenSource(Backstop);
+        await foreach (var s in host.WatchStates(cts.Token))
+        {
+            if (accept(s))
+            {
+                return s;
+            }
+        }
+        throw new TimeoutException("the state never came");
+    }
+
+    /// <summary>A coordinator service that reports each warm-up and each start (with its term).</summary>
+    private sealed class RecordingService : ICoordinatorService
+    {
+        public Channel<int> WarmUps { get; } = Channel.CreateUnbounded<int>();
+
+        public Channel<long> Starts { get; } = Channel.CreateUnbounded<long>();
+
+        public Task WarmUpAsync(CancellationToken cancellationToken)
+        {
+            WarmUps.Writer.TryWrite(1);
+            return Task.CompletedTask;
+        }
+
+        public Task StartAsync(long term, IFencedStore store, CancellationToken leadership)
+        {
+            Starts.Writer.TryWrite(term);
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}
