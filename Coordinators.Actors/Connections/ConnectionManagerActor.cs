@@ -59,6 +59,7 @@ internal sealed class ConnectionManagerActor : ReceiveActor, IWithTimers
         Receive<Terminated>(t => OnChildSettled(t.ActorRef));
         Receive<Reresolve>(OnReresolve);
         Receive<ReresolveResult>(OnReresolveResult);
+        Receive<ReresolveFailed>(OnReresolveFailed);
         ReceiveAny(_ => { });
     }
 
@@ -236,7 +237,20 @@ internal sealed class ConnectionManagerActor : ReceiveActor, IWithTimers
         ConnectionsLog.Reresolving(Log, m.Key, m.ServerId);
         _etcd.GetAsync(m.Key).PipeTo(Self,
             success: r => new ReresolveResult(m.Key, m.ServerId, r.Kvs.Count == 0 ? null : r.Kvs[0].Value.ToStringUtf8()),
-            failure: _ => new ReresolveResult(m.Key, m.ServerId, string.Empty));
+            failure: e => new ReresolveFailed(m.Key, m.ServerId, e));
+    }
+
+    private void OnReresolveFailed(ReresolveFailed m)
+    {
+        if (!_children.TryGetValue(m.Key, out var child) || child.Session.ServerId != m.ServerId)
+        {
+            return;
+        }
+        // The address answered for another process, and etcd cannot say what the key names now: stop using this client
+        // (calls fail fast) with both facts; the watch's next event for the key decides what comes next.
+        var reason = $"node not match at {child.Session.Address}, and re-reading {m.Key} failed: {m.Error.Message}";
+        ConnectionsLog.ReresolveFailed(Log, m.Key, m.ServerId, m.Error.Message);
+        child.Actor.Tell(new MarkStale(reason), Self);
     }
 
     private void OnReresolveResult(ReresolveResult m)

@@ -23,6 +23,9 @@ internal static partial class ConnectionsLog
     [LoggerMessage(3005, LogLevel.Warning, "watch of {Role} sessions failed ({Error}); ranging again")]
     public static partial void WatchFailed(ILogger logger, string role, string error);
 
+    [LoggerMessage(3010, LogLevel.Warning, "re-reading {Key} after a node-not-match of server {ServerId} failed: {Error}")]
+    public static partial void ReresolveFailed(ILogger logger, string key, long serverId, string error);
+
     [LoggerMessage(3007, LogLevel.Information, "{Role} server {ServerId} at {Address} answers again: online")]
     public static partial void Reachable(ILogger logger, string role, long serverId, string address);
 

@@ -85,6 +85,26 @@ public sealed class CoordinatorActorTests(EtcdSingleFixture etcd, ITestOutputHel
         Assert.Single((await etcd.Client.GetAsync(Layout.ActiveKey(Roles.RootCoord))).Kvs);
     }
 
+    [Fact]
+    public async Task Primary_NewSessionArrives_LeadershipEndsBeforeItCampaignsAgain()
+    {
+        var (session, host, service) = Start();
+        await WaitForAsync(host, s => s.State == StateCode.Healthy);
+        var term = await service.Starts.Reader.ReadAsync(new CancellationTokenSource(Backstop).Token);
+        var leadership = service.Leadership;
+
+        // A session replacing the live one without a loss in between (the actor must not lead on the old term).
+        var lease = await etcd.Client.GrantLeaseAsync(10);
+        var replacement = new SessionInfo { ServerId = 999, Role = Roles.RootCoord, Address = "127.0.0.1:1", LeaseId = lease.ID };
+        var coordinator = await Sys.ActorSelection(session.Path / "coordinator").ResolveOne(Backstop);
+        coordinator.Tell(new SessionEstablished(replacement, 0));
+
+        await service.Stops.Reader.ReadAsync(new CancellationTokenSource(Backstop).Token);
+        Assert.True(leadership.IsCancellationRequested, "the old term's leadership token was not cancelled");
+        Assert.True(term > 0);
+        await etcd.Client.RevokeLeaseAsync(lease.ID);
+    }
+
     private static async Task<ComponentStateSnapshot> WaitForAsync(ComponentHost host, Func<ComponentStateSnapshot, bool> accept)
     {
         if (accept(host.Snapshot))
@@ -115,12 +135,22 @@ public sealed class CoordinatorActorTests(EtcdSingleFixture etcd, ITestOutputHel
             return Task.CompletedTask;
         }
 
+        public Channel<int> Stops { get; } = Channel.CreateUnbounded<int>();
+
+        // The leadership token of the last start.
+        public CancellationToken Leadership { get; private set; }
+
         public Task StartAsync(long term, IFencedStore store, CancellationToken leadership)
         {
+            Leadership = leadership;
             Starts.Writer.TryWrite(term);
             return Task.CompletedTask;
         }
 
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task StopAsync(CancellationToken cancellationToken)
+        {
+            Stops.Writer.TryWrite(1);
+            return Task.CompletedTask;
+        }
     }
 }

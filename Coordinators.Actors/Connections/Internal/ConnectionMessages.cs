@@ -25,6 +25,9 @@ internal sealed record RestartDependencyWatch(int DependencyId);
 internal sealed record Reresolve(string Key, long ServerId);
 
 /// <summary>The key as re-read for a <see cref="Reresolve"/>; Value null when it is gone.</summary>
+/// <summary>Reading the key for a re-resolve failed: the client is marked stale with etcd's error, not a guess.</summary>
+internal sealed record ReresolveFailed(string Key, long ServerId, Exception Error);
+
 internal sealed record ReresolveResult(string Key, long ServerId, string? Value);
 
 /// <summary>Stops every client and watch, then answers Done.</summary>
