@@ -28,7 +28,7 @@ internal sealed class ActorsBenchmark : IBenchmark
         var rounds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5;
         var roundTrips = perSender / 4;
         var throughput = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 30;
-        _hocon = ActorSystemHost.BaseHocon + $"\nakka.actor.default-dispatcher.throughput = {throughput}";
+        _hocon = ActorSystemHost.BaseHocon + $"\nakka.loglevel = WARNING\nakka.actor.default-dispatcher.throughput = {throughput}";
         Console.WriteLine($"cores={Environment.ProcessorCount} throughput={throughput} fan-in={Senders}x{perSender} ping-pong={roundTrips} round trips, best of {rounds}");
 
         // A first short pass of everything warms up the JIT (tiered compilation) and the thread pool.

@@ -9,6 +9,7 @@ using Coordinators.Actors.Etcd;
 using Coordinators.Actors.Transport;
 using Grpc.Core;
 using Coordinators.Actors.Sessions;
+using Coordinators.Actors.Model;
 
 namespace Coordinators.Benchmarks;
 

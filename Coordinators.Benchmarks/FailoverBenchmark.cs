@@ -4,6 +4,7 @@ using Coordinators.Actors.Etcd;
 using Coordinators.Actors.Sessions;
 using Coordinators.Benchmarks.Failover;
 using Coordinators.Host;
+using Coordinators.Actors.Model;
 
 namespace Coordinators.Benchmarks;
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Coordinators.Actors.Components;
 using Coordinators.Actors.Sessions;
+using Coordinators.Actors.Model;
 
 namespace Coordinators.Benchmarks;
 

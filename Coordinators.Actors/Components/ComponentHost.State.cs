@@ -1,8 +1,8 @@
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
-using Coordinators.Actors.Election;
 using Grpc.Health.V1;
 using Grpc.HealthCheck;
+using Coordinators.Actors.Model;
 
 namespace Coordinators.Actors.Components;
 

@@ -9,6 +9,7 @@ using Akka;
 using Akka.Actor;
 using Microsoft.Extensions.Logging;
 using Coordinators.Actors.Sessions;
+using Coordinators.Actors.Model;
 
 namespace Coordinators.Actors.Connections;
 

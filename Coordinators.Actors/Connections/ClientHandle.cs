@@ -1,5 +1,6 @@
 using Coordinators.Actors.Components;
 using Coordinators.Actors.Sessions;
+using Coordinators.Actors.Model;
 
 namespace Coordinators.Actors.Connections;
 

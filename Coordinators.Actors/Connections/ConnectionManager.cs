@@ -6,6 +6,7 @@ using Coordinators.Actors.Transport;
 using Grpc.Core;
 using Akka;
 using Akka.Actor;
+using Coordinators.Actors.Model;
 
 namespace Coordinators.Actors.Connections;
 

@@ -2,6 +2,7 @@ using Coordinators.Actors.Config;
 using Coordinators.Actors.Sessions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Coordinators.Actors.Model;
 
 namespace Coordinators.Actors.Connections;
 

@@ -1,6 +1,7 @@
 using Coordinators.Actors.Etcd;
 using Akka;
 using Akka.Actor;
+using Coordinators.Actors.Model;
 
 namespace Coordinators.Actors.Election;
 
@@ -32,7 +33,7 @@ public sealed partial class CoordinatorActor
             });
     }
 
-    private async Task RehearseAsync(Sessions.SessionInfo active)
+    private async Task RehearseAsync(SessionInfo active)
     {
         var never = Cmp.Version(CandidateKey) == -1;
         var store = new FencedStore(_settings.Etcd, CandidateKey, _term);

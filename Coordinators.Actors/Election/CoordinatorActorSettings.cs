@@ -2,6 +2,7 @@ using Coordinators.Actors.Components;
 using Coordinators.Actors.Config;
 using Coordinators.Actors.Etcd;
 using Coordinators.Actors.Sessions;
+using Coordinators.Actors.Model;
 
 namespace Coordinators.Actors.Election;
 

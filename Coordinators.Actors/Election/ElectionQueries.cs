@@ -4,6 +4,7 @@ using Mvccpb;
 using Akka;
 using Akka.Actor;
 using Coordinators.Actors.Sessions;
+using Coordinators.Actors.Model;
 
 namespace Coordinators.Actors.Election;
 

@@ -1,5 +1,6 @@
 using Coordinators.Actors.Etcd;
 using Etcdserverpb;
+using Coordinators.Actors.Model;
 
 namespace Coordinators.Actors.Election;
 

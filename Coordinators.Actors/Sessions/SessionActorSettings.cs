@@ -1,9 +1,9 @@
 using Coordinators.Actors.Components;
 using Coordinators.Actors.Config;
-using Coordinators.Actors.Election;
 using Coordinators.Actors.Etcd;
 using Akka;
 using Akka.Actor;
+using Coordinators.Actors.Model;
 
 namespace Coordinators.Actors.Sessions;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Reflection;
 using Coordinators.Actors.Etcd;
+using Coordinators.Actors.Model;
 
 namespace Coordinators.Actors.Sessions;
 

@@ -1,6 +1,7 @@
 using Coordinators.Actors.Etcd;
 using Akka;
 using Akka.Actor;
+using Coordinators.Actors.Model;
 
 namespace Coordinators.Actors.Sessions;
 

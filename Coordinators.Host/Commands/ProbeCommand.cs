@@ -8,6 +8,7 @@ using Coordinators.Actors.Connections;
 using Coordinators.Actors.Transport;
 using Grpc.Core;
 using Coordinators.Actors.Sessions;
+using Coordinators.Actors.Model;
 
 namespace Coordinators.Host.Commands;
 

@@ -1,7 +1,9 @@
 using System.CommandLine;
 using Coordinators.Actors.Components;
+using Coordinators.Actors.Hosting;
 using Coordinators.Actors.Sessions;
 using Microsoft.Extensions.Logging;
+using Coordinators.Actors.Model;
 
 namespace Coordinators.Host.Commands;
 

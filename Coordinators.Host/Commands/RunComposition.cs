@@ -1,7 +1,9 @@
 using Coordinators.Actors.Components;
+using Coordinators.Actors.Hosting;
 using Coordinators.Actors.Connections;
 using Coordinators.Actors.Connections.Nodes;
 using Coordinators.Actors.Sessions;
+using Coordinators.Actors.Model;
 
 namespace Coordinators.Host.Commands;
 

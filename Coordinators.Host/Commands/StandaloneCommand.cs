@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Coordinators.Actors.Components;
+using Coordinators.Actors.Hosting;
 using Coordinators.Actors.Components.Proto;
 using Coordinators.Actors.Connections;
 using Coordinators.Actors.Connections.Nodes;
@@ -9,6 +10,7 @@ using Grpc.Core;
 using Coordinators.Actors.Sessions;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
+using Coordinators.Actors.Model;
 
 namespace Coordinators.Host.Commands;
 

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Coordinators.Actors.Etcd;
 using Coordinators.Actors.Sessions;
 using Spectre.Console;
+using Coordinators.Actors.Model;
 
 namespace Coordinators.Host.Commands;
 

@@ -1,5 +1,6 @@
 using Coordinators.Actors.Etcd;
 using Coordinators.Actors.Sessions;
+using Coordinators.Actors.Model;
 
 namespace Coordinators.Host.Demo;
 

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Coordinators.Actors.Etcd;
 using Mvccpb;
 using Coordinators.Actors.Sessions;
+using Coordinators.Actors.Model;
 
 namespace Coordinators.Host.Demo;
 

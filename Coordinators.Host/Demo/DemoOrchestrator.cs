@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Coordinators.Actors.Etcd;
 using Coordinators.Actors.Sessions;
+using Coordinators.Actors.Model;
 
 namespace Coordinators.Host.Demo;
 

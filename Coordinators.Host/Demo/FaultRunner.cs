@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Coordinators.Actors.Sessions;
+using Coordinators.Actors.Model;
 
 namespace Coordinators.Host.Demo;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Coordinators.Actors.Sessions;
 using Spectre.Console;
+using Coordinators.Actors.Model;
 
 namespace Coordinators.Host.Demo;
 

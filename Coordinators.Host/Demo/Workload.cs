@@ -5,6 +5,7 @@ using Coordinators.Actors.Components.Proto;
 using Coordinators.Actors.Transport;
 using Grpc.Core;
 using Coordinators.Actors.Sessions;
+using Coordinators.Actors.Model;
 
 namespace Coordinators.Host.Demo;
 

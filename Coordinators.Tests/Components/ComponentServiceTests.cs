@@ -5,6 +5,7 @@ using Grpc.Net.Client;
 using Grpc.Health.V1;
 using Microsoft.Extensions.Time.Testing;
 using StateCode = Coordinators.Actors.Components.StateCode;
+using Coordinators.Actors.Model;
 
 namespace Coordinators.Tests.Components;
 

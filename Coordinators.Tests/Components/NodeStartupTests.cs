@@ -1,11 +1,13 @@
 using Coordinators.Tests.Etcd;
 using Coordinators.Actors.Components;
+using Coordinators.Actors.Hosting;
 using Coordinators.Actors.Config;
 using Coordinators.Actors.Connections.Nodes;
 using Coordinators.Actors.Connections;
 using Coordinators.Actors.Sessions;
 using Coordinators.Tests.Fixtures;
 using Microsoft.Extensions.Logging.Abstractions;
+using Coordinators.Actors.Model;
 
 namespace Coordinators.Tests.Components;
 

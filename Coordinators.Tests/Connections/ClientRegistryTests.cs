@@ -2,6 +2,7 @@ using Coordinators.Actors.Components.Proto;
 using Coordinators.Actors.Connections;
 using Coordinators.Actors.Transport;
 using Coordinators.Actors.Sessions;
+using Coordinators.Actors.Model;
 
 namespace Coordinators.Tests.Connections;
 

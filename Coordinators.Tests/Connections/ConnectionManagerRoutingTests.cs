@@ -6,6 +6,7 @@ using Coordinators.Actors.Etcd;
 using Coordinators.Actors.Transport;
 using Coordinators.Actors.Sessions;
 using Coordinators.Tests.Fixtures;
+using Coordinators.Actors.Model;
 
 namespace Coordinators.Tests.Connections;
 

@@ -3,6 +3,7 @@ using Coordinators.Actors.Etcd;
 using Coordinators.Actors.Sessions;
 using Coordinators.Tests.Fixtures;
 using Microsoft.Extensions.Logging;
+using Coordinators.Actors.Model;
 
 namespace Coordinators.Tests.Connections;
 
@@ -15,10 +16,7 @@ public sealed class DependencyWatchBackoffTests
     public async Task AddDependency_PermissionDeniedOnTheSessions_RetriesBackOff()
     {
         await using var cluster = await EtcdCluster.StartAsync(new EtcdClusterOptions { EnableAuth = true });
-        await cluster.EtcdctlAsync("role", "add", "app-role");
-        await cluster.EtcdctlAsync("role", "grant-permission", "app-role", "--prefix=true", "readwrite", "app/");
-        await cluster.EtcdctlAsync("user", "add", "app:app-pw");
-        await cluster.EtcdctlAsync("user", "grant-role", "app", "app-role");
+        await cluster.AddPrefixUserAsync("app", "app-pw", "app/");
         using var etcd = new EtcdClient(new EtcdClientOptions { Endpoints = cluster.ClientUrls, Username = "app", Password = "app-pw" });
         var failures = new WatchFailureCounter();
         using var loggers = LoggerFactory.Create(b => b.AddProvider(failures));

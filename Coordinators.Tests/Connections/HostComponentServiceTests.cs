@@ -5,6 +5,7 @@ using Coordinators.Actors.Election;
 using Coordinators.Actors.Sessions;
 using Microsoft.Extensions.Time.Testing;
 using StateCode = Coordinators.Actors.Components.StateCode;
+using Coordinators.Actors.Model;
 
 namespace Coordinators.Tests.Connections;
 

@@ -9,6 +9,7 @@ using Coordinators.Actors.Sessions;
 using Coordinators.Tests.Election;
 using Coordinators.Tests.Fixtures;
 using Xunit.Abstractions;
+using Coordinators.Actors.Model;
 
 namespace Coordinators.Tests.Connections;
 

@@ -1,6 +1,7 @@
 using Coordinators.Actors.Components;
 using Coordinators.Actors.Etcd;
 using Coordinators.Actors.Sessions;
+using Coordinators.Actors.Model;
 
 namespace Coordinators.Tests.Connections;
 

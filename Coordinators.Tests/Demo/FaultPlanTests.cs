@@ -1,5 +1,6 @@
 using Coordinators.Actors.Sessions;
 using Coordinators.Host.Demo;
+using Coordinators.Actors.Model;
 
 namespace Coordinators.Tests.Demo;
 

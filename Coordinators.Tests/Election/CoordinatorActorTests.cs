@@ -9,6 +9,7 @@ using Coordinators.Tests.Etcd;
 using Coordinators.Tests.Fixtures;
 using Microsoft.Extensions.Logging;
 using Xunit.Abstractions;
+using Coordinators.Actors.Model;
 
 namespace Coordinators.Tests.Election;
 

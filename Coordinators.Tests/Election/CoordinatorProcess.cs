@@ -5,6 +5,7 @@ using Coordinators.Actors.Etcd;
 using Grpc.Net.Client;
 using Coordinators.Actors.Sessions;
 using Coordinators.Tests.Fixtures;
+using Coordinators.Actors.Model;
 
 namespace Coordinators.Tests.Election;
 

@@ -3,6 +3,7 @@ using Coordinators.Actors.Sessions;
 using Coordinators.Tests.Fixtures;
 using Xunit.Abstractions;
 using StateCode = Coordinators.Actors.Components.Proto.StateCode;
+using Coordinators.Actors.Model;
 
 namespace Coordinators.Tests.Election;
 

@@ -4,6 +4,7 @@ using Coordinators.Tests.Etcd;
 using Coordinators.Tests.Fixtures;
 using Xunit.Abstractions;
 using StateCode = Coordinators.Actors.Components.Proto.StateCode;
+using Coordinators.Actors.Model;
 
 namespace Coordinators.Tests.Election;
 

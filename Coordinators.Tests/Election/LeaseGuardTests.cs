@@ -1,5 +1,6 @@
 using Coordinators.Actors.Election;
 using Microsoft.Extensions.Time.Testing;
+using Coordinators.Actors.Model;
 
 namespace Coordinators.Tests.Election;
 

@@ -9,19 +9,11 @@ namespace Coordinators.Tests.Etcd;
 [Trait("Category", "Integration")]
 public sealed class EtcdSecurityTests
 {
-    private static async Task AddPrefixUserAsync(EtcdCluster cluster, string user, string password, string prefix)
-    {
-        await cluster.EtcdctlAsync("role", "add", user + "-role");
-        await cluster.EtcdctlAsync("role", "grant-permission", user + "-role", "--prefix=true", "readwrite", prefix);
-        await cluster.EtcdctlAsync("user", "add", user + ":" + password);
-        await cluster.EtcdctlAsync("user", "grant-role", user, user + "-role");
-    }
-
     [Fact]
     public async Task Auth_UserWithPrefixRole_WritesInsideAndIsDeniedOutside()
     {
         await using var cluster = await EtcdCluster.StartAsync(new EtcdClusterOptions { EnableAuth = true });
-        await AddPrefixUserAsync(cluster, "alice", "alice-pw", "app/");
+        await cluster.AddPrefixUserAsync("alice", "alice-pw", "app/");
         using var client = new EtcdClient(new EtcdClientOptions { Endpoints = cluster.ClientUrls, Username = "alice", Password = "alice-pw" });
         await client.PutAsync("app/x", "1");
         Assert.Equal("1", (await client.GetAsync("app/x")).Kvs[0].Value.ToStringUtf8());
@@ -97,7 +89,7 @@ public sealed class EtcdSecurityTests
     public async Task TlsAndAuth_PrivateCaClientCertAndPassword_TokenUserGovernsKvKeepAliveAndWatch()
     {
         await using var cluster = await EtcdCluster.StartAsync(new EtcdClusterOptions { Tls = true, ClientCertAuth = true, EnableAuth = true });
-        await AddPrefixUserAsync(cluster, "bob", "bob-pw", "sec/");
+        await cluster.AddPrefixUserAsync("bob", "bob-pw", "sec/");
         var certs = cluster.Certificates!;
         // The certificate names root; the password token names bob, and etcd uses the token when one is sent.
         using var client = new EtcdClient(new EtcdClientOptions

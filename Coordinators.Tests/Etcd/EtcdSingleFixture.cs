@@ -1,6 +1,7 @@
 using Coordinators.Actors.Sessions;
 using Coordinators.Actors.Etcd;
 using Coordinators.Tests.Fixtures;
+using Coordinators.Actors.Model;
 
 namespace Coordinators.Tests.Etcd;
 

@@ -182,6 +182,15 @@ public sealed class EtcdCluster : IAsyncDisposable, IDisposable
         throw new TimeoutException($"etcd member {member.Name} not healthy after {Options.StartTimeout}; log tail:\n{member.LogTail()}");
     }
 
+    /// <summary>Adds <paramref name="user"/> with a role that may read and write only under <paramref name="prefix"/>.</summary>
+    public async Task AddPrefixUserAsync(string user, string password, string prefix)
+    {
+        await EtcdctlAsync("role", "add", user + "-role");
+        await EtcdctlAsync("role", "grant-permission", user + "-role", "--prefix=true", "readwrite", prefix);
+        await EtcdctlAsync("user", "add", user + ":" + password);
+        await EtcdctlAsync("user", "grant-role", user, user + "-role");
+    }
+
     /// <summary>Runs etcdctl (API v3) against all running members, as root when auth is on; throws on a non-zero exit.</summary>
     public async Task<string> EtcdctlAsync(params string[] args)
     {

@@ -4,6 +4,7 @@ using Coordinators.Tests.Election;
 using Coordinators.Tests.Etcd;
 using Coordinators.Tests.Fixtures;
 using StateCode = Coordinators.Actors.Components.Proto.StateCode;
+using Coordinators.Actors.Model;
 
 namespace Coordinators.Tests.Host;
 

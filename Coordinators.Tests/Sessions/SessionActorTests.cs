@@ -8,6 +8,7 @@ using Coordinators.Actors.Sessions;
 using Coordinators.Tests.Etcd;
 using Coordinators.Tests.Fixtures;
 using Xunit.Abstractions;
+using Coordinators.Actors.Model;
 
 namespace Coordinators.Tests.Sessions;
 

@@ -1,4 +1,5 @@
 using Coordinators.Actors.Sessions;
+using Coordinators.Actors.Model;
 
 namespace Coordinators.Tests.Sessions;
 

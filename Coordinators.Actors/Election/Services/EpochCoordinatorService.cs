@@ -1,6 +1,7 @@
 using System.Globalization;
 using Coordinators.Actors.Etcd;
 using Coordinators.Actors.Sessions;
+using Coordinators.Actors.Model;
 
 namespace Coordinators.Actors.Election.Services;
 

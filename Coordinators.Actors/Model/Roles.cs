@@ -1,4 +1,4 @@
-namespace Coordinators.Actors.Sessions;
+namespace Coordinators.Actors.Model;
 
 /// <summary>The role names of a Milvus-shaped cluster and which of them elect a primary.</summary>
 public static class Roles

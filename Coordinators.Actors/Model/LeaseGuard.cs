@@ -1,4 +1,4 @@
-namespace Coordinators.Actors.Election;
+namespace Coordinators.Actors.Model;
 
 /// <summary>
 /// The local lease guard: a primary may serve only while its last acknowledged keep-alive was

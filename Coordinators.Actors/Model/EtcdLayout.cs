@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Coordinators.Actors.Sessions;
+namespace Coordinators.Actors.Model;
 
 /// <summary>
 /// The etcd key layout (DESIGN.md "etcd layout"). One place builds every key so the session,

@@ -1,3 +1,4 @@
+using Coordinators.Actors.Components;
 using Coordinators.Actors.Config;
 using Coordinators.Actors.Election;
 using Coordinators.Actors.Election.Services;
@@ -7,8 +8,9 @@ using Akka.Actor;
 using Coordinators.Actors.Runtime;
 using Coordinators.Actors.Sessions;
 using Microsoft.Extensions.Logging;
+using Coordinators.Actors.Model;
 
-namespace Coordinators.Actors.Components;
+namespace Coordinators.Actors.Hosting;
 
 /// <summary>
 /// One process running one role, composed from the parts: a <see cref="ComponentHost"/> with the stages

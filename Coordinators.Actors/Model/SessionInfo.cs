@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Coordinators.Actors.Sessions;
+namespace Coordinators.Actors.Model;
 
 /// <summary>
 /// A process's session as stored in etcd (JSON). The active key of a coordinator adds

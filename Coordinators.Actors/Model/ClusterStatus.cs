@@ -1,6 +1,6 @@
 using Coordinators.Actors.Etcd;
 
-namespace Coordinators.Actors.Sessions;
+namespace Coordinators.Actors.Model;
 
 /// <summary>What etcd says about the cluster at one revision: each coordinator role's primary and queue, and every session.</summary>
 /// <param name="Revision">The etcd revision read.</param>
