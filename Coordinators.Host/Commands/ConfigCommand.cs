@@ -32,6 +32,12 @@ internal static class ConfigCommand
             var assignment = $"{key} = {value}";
             output.WriteLine($"{assignment.PadRight(width)}  # {origin}");
         }
+        if (loaded.Options.AkkaHocon is { } akka)
+        {
+            // Handed to the ActorSystem over the project's Akka defaults (Runtime/ActorSystemHost.BaseHocon).
+            output.WriteLine("# akka section, handed to Akka.NET:");
+            output.Write(akka);
+        }
 
         return ExitCodes.Ok;
     }

@@ -22,6 +22,20 @@ public sealed class ConfigPrintTests
     }
 
     [Fact]
+    public async Task ConfigPrint_AkkaSection_PrintedAsHandedToAkka()
+    {
+        using var files = new TempFiles();
+        var file = files.Write("akka.conf", "coordinators { root = \"x\" }\nakka { loglevel = DEBUG, actor.default-dispatcher.throughput = 7 }\n");
+        var result = await HostRunner.RunAsync(["config", "print", "--config", file], _backstop);
+
+        Assert.Equal(0, result.ExitCode);
+        var tail = result.StandardOutput[result.StandardOutput.IndexOf("# akka section", StringComparison.Ordinal)..];
+        Assert.Equal(
+            "# akka section, handed to Akka.NET:\n\"akka\".\"actor\".\"default-dispatcher\".\"throughput\" = \"7\"\n\"akka\".\"loglevel\" = \"DEBUG\"\n",
+            tail);
+    }
+
+    [Fact]
     public async Task ConfigPrint_BadDuration_ExitsNonZeroNamingTheFile()
     {
         using var files = new TempFiles();
