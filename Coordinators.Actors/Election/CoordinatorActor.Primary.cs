@@ -19,12 +19,12 @@ public sealed partial class CoordinatorActor
         var generation = _generation;
         _ledThisSession = true;
         _leadership = new CancellationTokenSource();
-        var store = new FencedStore(_settings.Etcd, CandidateKey, _term, _settings.Guard);
-        _store = store;
+        var store = _store.Fenced(CandidateKey, _term, _settings.Guard);
+        _fenced = store;
         StartServiceAsync(store, _leadership.Token)
             .PipeTo(Self, success: () => new ServiceStarted(generation), failure: e => new ServiceStartFailed(generation, e));
         // From the read's revision + 1, as etcd's waitDelete: a DELETE between the read and the watch is not missed.
-        ElectionQueries.WatchDeleteAsync(_settings.Etcd, CandidateKey, readRevision + 1, Self,
+        _store.WatchDeleteAsync(CandidateKey, readRevision + 1, Self,
                 new CandidateDeleted(generation), e => new WatchFailed(generation, e), NewWatch())
             .PipeTo(Self, success: () => Done.Instance, failure: e => new WatchFailed(generation, e));
         ScheduleGuardCheck();
@@ -33,9 +33,9 @@ public sealed partial class CoordinatorActor
     // The phase Primary was entered from, for its delayed transition line.
     private CoordinatorPhase _primaryFrom;
     // The fenced store of the current term.
-    private FencedStore? _store;
+    private IFencedStore? _fenced;
 
-    private Task StartServiceAsync(FencedStore store, CancellationToken leadership) =>
+    private Task StartServiceAsync(IFencedStore store, CancellationToken leadership) =>
         _settings.Service.StartAsync(_term, store, leadership);
 
     private void Primary()
@@ -89,7 +89,7 @@ public sealed partial class CoordinatorActor
         var generation = _generation;
         var active = _session! with { Term = _term, Since = _time.GetUtcNow() };
         var key = _settings.Layout.ActiveKey(Role);
-        _store!.TxnAsync([], [Op.Put(key, active.ToJson(), _session!.LeaseId)], null, _leadership!.Token)
+        _fenced!.TxnAsync([], [Op.Put(key, active.ToJson(), _session!.LeaseId)], null, _leadership!.Token)
             .PipeTo(Self, success: _ => new ActivePublished(generation), failure: e => new ActivePublishFailed(generation, e));
     }
 

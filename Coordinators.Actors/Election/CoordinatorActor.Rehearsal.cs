@@ -1,4 +1,3 @@
-using Coordinators.Actors.Etcd;
 using Akka;
 using Akka.Actor;
 using Coordinators.Actors.Model;
@@ -33,15 +32,6 @@ public sealed partial class CoordinatorActor
             });
     }
 
-    private async Task RehearseAsync(SessionInfo active)
-    {
-        var never = Cmp.Version(CandidateKey) == -1;
-        var store = new FencedStore(_settings.Etcd, CandidateKey, _term);
-        var activeKey = _settings.Layout.ActiveKey(Role);
-        var epochKey = _settings.Layout.EpochKey(Role);
-        await store.GetAsync(epochKey).ConfigureAwait(false);
-        await store.TxnAsync([never, Cmp.ModRevision(epochKey) == 0], [Op.Put(epochKey, "0")], [Op.Get(epochKey)]).ConfigureAwait(false);
-        await store.TxnAsync([never], [Op.Put(activeKey, active.ToJson(), active.LeaseId)]).ConfigureAwait(false);
-        await _settings.Etcd.Txn().If(never).Then(Op.Delete(activeKey), Op.Delete(CandidateKey)).Else(Op.Get(CandidateKey)).CommitAsync().ConfigureAwait(false);
-    }
+    private Task RehearseAsync(SessionInfo active) =>
+        _store.RehearseAsync(CandidateKey, _term, _settings.Layout.ActiveKey(Role), _settings.Layout.EpochKey(Role), active, _life.Token);
 }

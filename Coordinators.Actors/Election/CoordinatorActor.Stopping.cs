@@ -33,7 +33,7 @@ public sealed partial class CoordinatorActor
         using var cts = new CancellationTokenSource(_settings.Options.Election.ResignTimeout);
         // One Txn: the active key (fenced by the term) and the candidate key go together, so the next candidate's
         // watch fires at once; the service is stopped after, as its writes are already fenced out.
-        await ElectionQueries.ResignAsync(_settings.Etcd, _settings.Layout.ActiveKey(Role), CandidateKey, term, cts.Token).ConfigureAwait(false);
+        await _store.ResignAsync(_settings.Layout.ActiveKey(Role), CandidateKey, term, cts.Token).ConfigureAwait(false);
         await _settings.Service.StopAsync(cts.Token).ConfigureAwait(false);
     }
 

@@ -44,7 +44,7 @@ public sealed partial class CoordinatorActor
     private void RunCampaign()
     {
         var generation = _generation;
-        ElectionQueries.CampaignAsync(_settings.Etcd, _settings.Layout.ElectionPrefix(Role), CandidateKey, _session!, _term, _life.Token)
+        _store.CampaignAsync(_settings.Layout.ElectionPrefix(Role), CandidateKey, _session!, _term, _life.Token)
             .PipeTo(Self, success: o => new CampaignDone(generation, o), failure: e => new CampaignFailed(generation, e));
     }
 
@@ -77,7 +77,7 @@ public sealed partial class CoordinatorActor
         Transition(CoordinatorPhase.Standby, $"queued behind {outcome.Predecessor}", Standby);
         SetHostState(StateCode.StandBy, "standby behind " + outcome.Predecessor);
         var generation = _generation;
-        ElectionQueries.WatchDeleteAsync(_settings.Etcd, outcome.Predecessor!, outcome.Revision + 1, Self,
+        _store.WatchDeleteAsync(outcome.Predecessor!, outcome.Revision + 1, Self,
                 new PredecessorDeleted(generation), e => new WatchFailed(generation, e), NewWatch())
             .PipeTo(Self, success: () => Done.Instance, failure: e => new WatchFailed(generation, e));
         Timers.StartPeriodicTimer("warm-up", new WarmUpTick(generation), TimeSpan.Zero, _settings.Options.Election.WarmUpInterval);

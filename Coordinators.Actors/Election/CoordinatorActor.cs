@@ -20,6 +20,8 @@ namespace Coordinators.Actors.Election;
 public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers, IWithStash
 {
     private readonly CoordinatorActorSettings _settings;
+    // The election's store operations (etcd in production).
+    private readonly IElectionStore _store;
     private readonly TimeProvider _time;
     private readonly Action _onGuardRejected;
     private CoordinatorPhase _phase = CoordinatorPhase.AwaitingSession;
@@ -47,6 +49,7 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers, IWithS
     {
         ArgumentNullException.ThrowIfNull(settings);
         _settings = settings;
+        _store = settings.Store ?? new EtcdElectionStore(settings.Etcd);
         Log = settings.Host.LoggerFactory.CreateLogger<CoordinatorActor>();
         _time = settings.Etcd.Options.TimeProvider;
         _triggeredAt = _time.GetTimestamp();

@@ -33,6 +33,9 @@ public sealed record CoordinatorActorSettings
     /// <summary>How long to wait before retrying a campaign after an etcd error.</summary>
     public TimeSpan RetryDelay { get; init; } = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>Where the election's keys live; null means etcd through <see cref="Etcd"/> (tests pass an in-memory one).</summary>
+    internal IElectionStore? Store { get; init; }
+
     /// <summary>The role (from <see cref="Host"/>).</summary>
     public string Role => Host.Role;
 }

@@ -33,12 +33,12 @@ public sealed class CoordinatorActorTests(EtcdSingleFixture etcd, ITestOutputHel
 
     private EtcdLayout Layout => new(_options.Root);
 
-    private (IActorRef Session, ComponentHost Host, RecordingService Service) Start()
+    private (IActorRef Session, ComponentHost Host, RecordingCoordinatorService Service) Start()
     {
         var host = new ComponentHost(Roles.RootCoord, _loggers);
         host.SetAddress("127.0.0.1:1");
         var guard = SessionActorSettings.CreateGuard(_options, TimeProvider.System);
-        var service = new RecordingService();
+        var service = new RecordingCoordinatorService();
         var coordinator = CoordinatorActor.Props(new CoordinatorActorSettings
         {
             Etcd = etcd.Client, Layout = Layout, Host = host, Options = _options, Guard = guard, Service = service,
@@ -121,37 +121,5 @@ public sealed class CoordinatorActorTests(EtcdSingleFixture etcd, ITestOutputHel
             }
         }
         throw new TimeoutException("the state never came");
-    }
-
-    /// <summary>A coordinator service that reports each warm-up and each start (with its term).</summary>
-    private sealed class RecordingService : ICoordinatorService
-    {
-        public Channel<int> WarmUps { get; } = Channel.CreateUnbounded<int>();
-
-        public Channel<long> Starts { get; } = Channel.CreateUnbounded<long>();
-
-        public Task WarmUpAsync(CancellationToken cancellationToken)
-        {
-            WarmUps.Writer.TryWrite(1);
-            return Task.CompletedTask;
-        }
-
-        public Channel<int> Stops { get; } = Channel.CreateUnbounded<int>();
-
-        // The leadership token of the last start.
-        public CancellationToken Leadership { get; private set; }
-
-        public Task StartAsync(long term, IFencedStore store, CancellationToken leadership)
-        {
-            Leadership = leadership;
-            Starts.Writer.TryWrite(term);
-            return Task.CompletedTask;
-        }
-
-        public Task StopAsync(CancellationToken cancellationToken)
-        {
-            Stops.Writer.TryWrite(1);
-            return Task.CompletedTask;
-        }
     }
 }

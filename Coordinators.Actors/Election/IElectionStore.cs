@@ -1,0 +1,26 @@
+using Akka.Actor;
+using Coordinators.Actors.Model;
+
+namespace Coordinators.Actors.Election;
+
+/// <summary>
+/// The store operations the election makes, so the CoordinatorActor's logic can be tested against an in-memory store
+/// on virtual time; <see cref="EtcdElectionStore"/> is the real one (etcd's concurrency protocol, proven against etcd).
+/// </summary>
+internal interface IElectionStore
+{
+    /// <summary>Puts the candidate key if absent (its CreateRevision is the term) and ranks it: leader or the predecessor.</summary>
+    Task<CampaignOutcome> CampaignAsync(string prefix, string candidateKey, SessionInfo session, long knownTerm, CancellationToken ct);
+
+    /// <summary>Tells <paramref name="self"/> <paramref name="deleted"/> once <paramref name="key"/> is deleted at or after <paramref name="fromRevision"/>.</summary>
+    Task WatchDeleteAsync(string key, long fromRevision, IActorRef self, object deleted, Func<Exception, object> failed, CancellationToken ct);
+
+    /// <summary>Deletes the active key (fenced on <paramref name="term"/> when > 0) and the candidate key in one step.</summary>
+    Task ResignAsync(string activeKey, string candidateKey, long term, CancellationToken ct);
+
+    /// <summary>The fenced store a primary of <paramref name="term"/> writes through.</summary>
+    IFencedStore Fenced(string candidateKey, long term, LeaseGuard? guard);
+
+    /// <summary>Runs a takeover's store calls once with compares that can never hold, so a takeover finds them warm.</summary>
+    Task RehearseAsync(string candidateKey, long term, string activeKey, string epochKey, SessionInfo active, CancellationToken ct);
+}

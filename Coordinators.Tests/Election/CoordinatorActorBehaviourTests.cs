@@ -1,0 +1,133 @@
+using Akka;
+using Akka.Actor;
+using Akka.TestKit;
+using Akka.TestKit.Xunit2;
+using Coordinators.Actors.Components;
+using Coordinators.Actors.Config;
+using Coordinators.Actors.Election;
+using Coordinators.Actors.Etcd;
+using Coordinators.Actors.Model;
+using Coordinators.Actors.Sessions;
+using Coordinators.Tests.Fixtures;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
+using Xunit.Abstractions;
+
+namespace Coordinators.Tests.Election;
+
+/// <summary>
+/// The CoordinatorActor's behaviours on virtual time: Akka's TestScheduler drives its timers, a FakeTimeProvider its
+/// lease guard, and an in-memory store stands for etcd. Nothing here waits on a wall-clock timer.
+/// </summary>
+public sealed class CoordinatorActorBehaviourTests : TestKit
+{
+    private static readonly TimeSpan Backstop = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan WarmUpInterval = TimeSpan.FromSeconds(1);
+    private readonly FakeTimeProvider _time = new(DateTimeOffset.Parse("2026-12-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+    private readonly InMemoryElectionStore _store = new();
+    private readonly RecordingCoordinatorService _service = new();
+    private readonly EtcdLayout _layout = new("c");
+    private readonly ComponentHost _host;
+    private readonly LeaseGuard _guard;
+
+    public CoordinatorActorBehaviourTests(ITestOutputHelper output)
+        : base(Coordinators.Actors.Runtime.ActorSystemHost.BaseHocon + "\nakka.scheduler.implementation = \"Akka.TestKit.TestScheduler, Akka.TestKit\"", output)
+    {
+        var loggers = LoggerFactory.Create(b => b.AddProvider(new TestOutputLoggerProvider(output)));
+        _host = new ComponentHost(Roles.RootCoord, loggers, _time);
+        _guard = new LeaseGuard(_time, TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(400));
+        _guard.Acknowledged(_time.GetTimestamp());
+    }
+
+    private TestScheduler Scheduler => (TestScheduler)Sys.Scheduler;
+
+    private static SessionInfo Session(long serverId, long leaseId) =>
+        new() { ServerId = serverId, Role = Roles.RootCoord, Address = "127.0.0.1:1", LeaseId = leaseId };
+
+    private IActorRef StartCoordinator(SessionInfo session)
+    {
+        var etcd = new EtcdClient(new EtcdClientOptions { Endpoints = ["http://127.0.0.1:1"], TimeProvider = _time });
+        var settings = new CoordinatorActorSettings
+        {
+            Etcd = etcd,
+            Layout = _layout,
+            Host = _host,
+            Options = new CoordinatorsOptions { Election = new ElectionOptions { WarmUpInterval = WarmUpInterval } },
+            Guard = _guard,
+            Service = _service,
+            Store = _store,
+        };
+        var actor = Sys.ActorOf(CoordinatorActor.Props(settings));
+        actor.Tell(new SessionEstablished(session, 0));
+        return actor;
+    }
+
+    private async Task<long> StartedTermAsync() => await _service.Starts.Reader.ReadAsync(new CancellationTokenSource(Backstop).Token);
+
+    [Fact]
+    public async Task SoleCandidate_SessionEstablished_ServesThenPublishesTheActiveKeyWithItsTerm()
+    {
+        StartCoordinator(Session(1, 0x1));
+
+        var term = await StartedTermAsync();
+        await AwaitAssertAsync(() => Assert.Equal((StateCode.Healthy, term), (_host.State, _host.Snapshot.Term)), Backstop);
+        await AwaitAssertAsync(() => Assert.Contains($"\"term\":{term}", _store.Get(_layout.ActiveKey(Roles.RootCoord)) ?? "", StringComparison.Ordinal), Backstop);
+    }
+
+    [Fact]
+    public async Task Standby_EveryWarmUpTick_WarmsUpAgainUntilThePredecessorGoesThenLeads()
+    {
+        var ahead = _layout.CandidateKey(Roles.RootCoord, 0xa);
+        _store.Put(ahead, "{}");
+        StartCoordinator(Session(2, 0xb));
+        await AwaitAssertAsync(() => Assert.Equal(StateCode.StandBy, _host.State), Backstop);
+
+        // One virtual interval at a time: each tick starts a warm-up once the previous one has finished.
+        for (var n = 1; n <= 4; n++)
+        {
+            var wanted = n;
+            await AwaitAssertAsync(() =>
+            {
+                Scheduler.Advance(WarmUpInterval);
+                Assert.True(_service.WarmUpCount >= wanted, $"{_service.WarmUpCount} warm-ups, wanted {wanted}");
+            }, Backstop);
+        }
+        Assert.True(_service.Starts.Reader.Count == 0, "a standby must not start the service");
+
+        _store.Delete(ahead);
+        var term = await StartedTermAsync();
+        await AwaitAssertAsync(() => Assert.Equal((StateCode.Healthy, term), (_host.State, _host.Snapshot.Term)), Backstop);
+    }
+
+    [Fact]
+    public async Task Primary_LeaseGuardRunsOut_StepsDownByItselfAndStopsTheService()
+    {
+        StartCoordinator(Session(3, 0xc));
+        await StartedTermAsync();
+        await AwaitAssertAsync(() => Assert.Equal(StateCode.Healthy, _host.State), Backstop);
+
+        // No keep-alive acknowledged for a whole TTL (a paused process): the guard's own timer must end leadership.
+        _time.Advance(TimeSpan.FromSeconds(2));
+        await AwaitAssertAsync(() =>
+        {
+            Scheduler.Advance(TimeSpan.FromMilliseconds(500));
+            Assert.Equal(StateCode.StandBy, _host.State);
+        }, Backstop);
+        await _service.Stops.Reader.ReadAsync(new CancellationTokenSource(Backstop).Token);
+    }
+
+    [Fact]
+    public async Task Resign_Primary_DeletesActiveAndCandidateKeysThenRepliesDone()
+    {
+        var actor = StartCoordinator(Session(4, 0xd));
+        await StartedTermAsync();
+        var active = _layout.ActiveKey(Roles.RootCoord);
+        await AwaitAssertAsync(() => Assert.NotNull(_store.Get(active)), Backstop);
+
+        await actor.Ask<Done>(Resign.Instance, Backstop);
+
+        Assert.Null(_store.Get(active));
+        Assert.Null(_store.Get(_layout.CandidateKey(Roles.RootCoord, 0xd)));
+        Assert.Equal(StateCode.Stopping, _host.State);
+    }
+}

@@ -1,0 +1,138 @@
+using Akka.Actor;
+using Coordinators.Actors.Election;
+using Coordinators.Actors.Model;
+using Etcdserverpb;
+
+namespace Coordinators.Tests.Election;
+
+/// <summary>
+/// The election's store operations in memory, for the CoordinatorActor's logic on virtual time: keys with create
+/// revisions, the lowest CreateRevision leads, DELETE watches. etcd's own behaviour is proven against real etcd elsewhere.
+/// </summary>
+internal sealed class InMemoryElectionStore : IElectionStore
+{
+    private readonly Lock _lock = new();
+    // Live keys with their create revision and value; guarded by _lock.
+    private readonly Dictionary<string, (long Create, string Value)> _keys = new(StringComparer.Ordinal);
+    // Pending DELETE watches; guarded by _lock, completed outside it.
+    private readonly List<(string Key, IActorRef Self, object Deleted, TaskCompletionSource Done)> _watches = [];
+    private long _revision;
+
+    /// <summary>Puts a key as another process would (a candidate queued ahead, say); returns its create revision.</summary>
+    public long Put(string key, string value)
+    {
+        lock (_lock)
+        {
+            _revision++;
+            _keys[key] = (_keys.TryGetValue(key, out var old) ? old.Create : _revision, value);
+            return _keys[key].Create;
+        }
+    }
+
+    /// <summary>The value of <paramref name="key"/>, or null.</summary>
+    public string? Get(string key)
+    {
+        lock (_lock)
+        {
+            return _keys.TryGetValue(key, out var kv) ? kv.Value : null;
+        }
+    }
+
+    /// <summary>Deletes keys as etcd would (a lease expiring, a resign) and tells their watchers.</summary>
+    public void Delete(params string[] keys)
+    {
+        List<(string Key, IActorRef Self, object Deleted, TaskCompletionSource Done)> fired;
+        lock (_lock)
+        {
+            _revision++;
+            foreach (var key in keys)
+            {
+                _keys.Remove(key);
+            }
+            fired = _watches.Where(w => keys.Contains(w.Key)).ToList();
+            _watches.RemoveAll(w => keys.Contains(w.Key));
+        }
+        foreach (var w in fired)
+        {
+            w.Self.Tell(w.Deleted);
+            w.Done.TrySetResult();
+        }
+    }
+
+    public Task<CampaignOutcome> CampaignAsync(string prefix, string candidateKey, SessionInfo session, long knownTerm, CancellationToken ct)
+    {
+        lock (_lock)
+        {
+            if (!_keys.TryGetValue(candidateKey, out var own))
+            {
+                _revision++;
+                own = (_revision, session.ToJson());
+                _keys[candidateKey] = own;
+            }
+            var predecessor = _keys.Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal) && kv.Value.Create < own.Create)
+                .OrderByDescending(kv => kv.Value.Create).Select(kv => kv.Key).FirstOrDefault();
+            return Task.FromResult(new CampaignOutcome(own.Create, predecessor, _revision, OwnKeyGone: false));
+        }
+    }
+
+    public Task WatchDeleteAsync(string key, long fromRevision, IActorRef self, object deleted, Func<Exception, object> failed, CancellationToken ct)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_lock)
+        {
+            if (!_keys.ContainsKey(key))
+            {
+                self.Tell(deleted);
+                return Task.CompletedTask;
+            }
+            _watches.Add((key, self, deleted, done));
+        }
+        ct.Register(() => done.TrySetResult());
+        return done.Task;
+    }
+
+    public Task ResignAsync(string activeKey, string candidateKey, long term, CancellationToken ct)
+    {
+        Delete(activeKey, candidateKey);
+        return Task.CompletedTask;
+    }
+
+    public IFencedStore Fenced(string candidateKey, long term, LeaseGuard? guard) => new Fence(this, candidateKey, term, guard);
+
+    public Task RehearseAsync(string candidateKey, long term, string activeKey, string epochKey, SessionInfo active, CancellationToken ct) =>
+        Task.CompletedTask;
+
+    private sealed class Fence(InMemoryElectionStore store, string candidateKey, long term, LeaseGuard? guard) : IFencedStore
+    {
+        public long Term => term;
+
+        public string CandidateKey => candidateKey;
+
+        public Task<RangeResponse> GetAsync(string key, CancellationToken cancellationToken = default) =>
+            throw new NotSupportedException("the actor tests' services do not read");
+
+        public Task<TxnResponse> TxnAsync(IReadOnlyList<Compare> compares, IReadOnlyList<RequestOp> then, IReadOnlyList<RequestOp>? otherwise = null, CancellationToken cancellationToken = default)
+        {
+            if (guard is { IsValid: false })
+            {
+                throw new LeadershipLostException($"lease guard expired; term {term} may already be over");
+            }
+            lock (store._lock)
+            {
+                if (!store._keys.TryGetValue(candidateKey, out var own) || own.Create != term)
+                {
+                    throw new LeadershipLostException($"fenced write refused: term {term} is over");
+                }
+            }
+            foreach (var op in then.Where(o => o.RequestCase == RequestOp.RequestOneofCase.RequestPut))
+            {
+                store.Put(op.RequestPut.Key.ToStringUtf8(), op.RequestPut.Value.ToStringUtf8());
+            }
+            return Task.FromResult(new TxnResponse { Succeeded = true });
+        }
+
+        public Task PutAsync(string key, string value, CancellationToken cancellationToken = default) => TxnAsync([], [], null, cancellationToken);
+
+        public Task DeleteAsync(string key, CancellationToken cancellationToken = default) => TxnAsync([], [], null, cancellationToken);
+    }
+}

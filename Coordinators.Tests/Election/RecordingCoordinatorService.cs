@@ -1,0 +1,42 @@
+using System.Threading.Channels;
+using Coordinators.Actors.Election;
+
+namespace Coordinators.Tests.Election;
+
+/// <summary>A coordinator service that reports each warm-up and each start (with its term).</summary>
+internal sealed class RecordingCoordinatorService : ICoordinatorService
+{
+    public Channel<int> WarmUps { get; } = Channel.CreateUnbounded<int>();
+
+    public Channel<long> Starts { get; } = Channel.CreateUnbounded<long>();
+
+    // Warm-ups so far; read by tests that advance virtual time.
+    private int _warmUpCount;
+
+    public int WarmUpCount => Volatile.Read(ref _warmUpCount);
+
+    public Task WarmUpAsync(CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _warmUpCount);
+        WarmUps.Writer.TryWrite(1);
+        return Task.CompletedTask;
+    }
+
+    public Channel<int> Stops { get; } = Channel.CreateUnbounded<int>();
+
+    // The leadership token of the last start.
+    public CancellationToken Leadership { get; private set; }
+
+    public Task StartAsync(long term, IFencedStore store, CancellationToken leadership)
+    {
+        Leadership = leadership;
+        Starts.Writer.TryWrite(term);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        Stops.Writer.TryWrite(1);
+        return Task.CompletedTask;
+    }
+}
