@@ -15,7 +15,8 @@ namespace Coordinators.Tests.Election;
 
 /// <summary>
 /// The CoordinatorActor under its SessionActor on Akka.NET against a real etcd, with a service that records what
-/// the actor asked of it: the standby's warm-up loop and the re-sync after a supervisor restart.
+/// the actor asked of it: the re-sync after a supervisor restart and a session replaced while primary. The
+/// behaviours on virtual time (warm-up loop, guard expiry) are in <see cref="CoordinatorActorBehaviourTests"/>.
 /// </summary>
 [Collection(IntegrationCollection.Name)]
 [Trait("Category", "Integration")]
@@ -28,7 +29,6 @@ public sealed class CoordinatorActorTests(EtcdSingleFixture etcd, ITestOutputHel
     {
         Root = EtcdSingleFixture.Prefix() + "c",
         Session = new SessionOptions { Ttl = TimeSpan.FromSeconds(2) },
-        Election = new ElectionOptions { WarmUpInterval = TimeSpan.FromMilliseconds(50) },
     };
 
     private EtcdLayout Layout => new(_options.Root);
@@ -48,24 +48,6 @@ public sealed class CoordinatorActorTests(EtcdSingleFixture etcd, ITestOutputHel
             Etcd = etcd.Client, Layout = Layout, Host = host, Options = _options, Guard = guard, Children = [("coordinator", coordinator)],
         }), "session");
         return (session, host, service);
-    }
-
-    [Fact]
-    public async Task Standby_WarmUpTimer_WarmsUpOnEveryTickNotOnlyOnce()
-    {
-        // Another candidate is queued first, so this one stays a standby.
-        var other = await etcd.Client.GrantLeaseAsync(10);
-        await etcd.Client.PutAsync(Layout.CandidateKey(Roles.RootCoord, other.ID), "{}", other.ID);
-        var (_, host, service) = Start();
-        using var cts = new CancellationTokenSource(Backstop);
-
-        // Warm-ups run only while standby; three, each finished before the next tick may start one (before the fix: exactly one, ever).
-        for (var i = 1; i <= 3; i++)
-        {
-            await service.WarmUps.Reader.ReadAsync(cts.Token);
-        }
-        Assert.Equal(StateCode.StandBy, host.State);
-        await etcd.Client.RevokeLeaseAsync(other.ID);
     }
 
     [Fact]
