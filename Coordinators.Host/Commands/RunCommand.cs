@@ -27,13 +27,15 @@ internal static class RunCommand
         command.Options.Add(role);
         var stopOnStdinEof = StdinEofWatch.CreateOption();
         command.Options.Add(stopOnStdinEof);
+        var logFormat = ConsoleLogging.CreateOption();
+        command.Options.Add(logFormat);
         var switches = new ConfigurationSwitches();
         switches.AddTo(command);
-        command.SetAction((result, ct) => RunAsync(result, switches, result.GetValue(role)!, result.GetValue(stopOnStdinEof), ct));
+        command.SetAction((result, ct) => RunAsync(result, switches, result.GetValue(role)!, result.GetValue(stopOnStdinEof), logFormat, ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(ParseResult result, ConfigurationSwitches switches, string role, bool stopOnStdinEof, CancellationToken ct)
+    private static async Task<int> RunAsync(ParseResult result, ConfigurationSwitches switches, string role, bool stopOnStdinEof, Option<string> logFormat, CancellationToken ct)
     {
         var error = result.InvocationConfiguration.Error;
         var output = result.InvocationConfiguration.Output;
@@ -46,7 +48,7 @@ internal static class RunCommand
         {
             return ExitCodes.BadConfiguration;
         }
-        using var loggerFactory = ConsoleLogging.Create();
+        using var loggerFactory = ConsoleLogging.Create(result.GetValue(logFormat)!);
         var logger = loggerFactory.CreateLogger("Coordinators.Host");
         var stop = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         using var startCts = CancellationTokenSource.CreateLinkedTokenSource(ct);

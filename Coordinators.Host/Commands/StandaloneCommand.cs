@@ -29,20 +29,22 @@ internal static class StandaloneCommand
         var command = new Command("standalone", "Run every role in one process; roles call each other in-process; etcd embedded unless configured");
         var stopOnStdinEof = StdinEofWatch.CreateOption();
         command.Options.Add(stopOnStdinEof);
+        var logFormat = ConsoleLogging.CreateOption();
+        command.Options.Add(logFormat);
         var switches = new ConfigurationSwitches();
         switches.AddTo(command);
-        command.SetAction((result, ct) => RunAsync(result, switches, result.GetValue(stopOnStdinEof), ct));
+        command.SetAction((result, ct) => RunAsync(result, switches, result.GetValue(stopOnStdinEof), logFormat, ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(ParseResult result, ConfigurationSwitches switches, bool stopOnStdinEof, CancellationToken ct)
+    private static async Task<int> RunAsync(ParseResult result, ConfigurationSwitches switches, bool stopOnStdinEof, Option<string> logFormat, CancellationToken ct)
     {
         var output = result.InvocationConfiguration.Output;
         if (!switches.TryLoad(result, out var configuration))
         {
             return ExitCodes.BadConfiguration;
         }
-        using var loggerFactory = ConsoleLogging.Create();
+        using var loggerFactory = ConsoleLogging.Create(result.GetValue(logFormat)!);
         var logger = loggerFactory.CreateLogger("Coordinators.Standalone");
         var stop = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         using var signals = new StopSignals(signal =>

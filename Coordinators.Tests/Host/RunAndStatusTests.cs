@@ -32,6 +32,31 @@ public sealed class RunAndStatusTests(EtcdSingleFixture etcd) : IClassFixture<Et
     }
 
     [Fact]
+    public async Task Run_LogFormatJson_EveryLogLineIsJsonAndTheElectionLineCarriesRoleServerIdTermAndEventId()
+    {
+        var root = EtcdSingleFixture.Prefix() + "c";
+        await using var runner = HostRunner.Start(
+            ["run", "--role", Roles.DataCoord, "--etcd", etcd.Cluster.ClientUrls[0], "--root", root, "--session-ttl", "2s", "--stop-on-stdin-eof", "--log-format", "json"]);
+        await runner.WaitForLineAsync(l => l.StartsWith("READY ", StringComparison.Ordinal), Backstop);
+        runner.Signal(UnixSignal.SIGTERM);
+        Assert.Equal(0, await runner.WaitForExitAsync(Backstop));
+
+        // READY and STATE are the command's own protocol lines; every other line is one JSON log event.
+        var events = runner.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Where(l => !l.StartsWith("READY ", StringComparison.Ordinal) && !l.StartsWith("STATE ", StringComparison.Ordinal))
+            .Select(l => JsonDocument.Parse(l).RootElement.Clone())
+            .ToList();
+        Assert.NotEmpty(events);
+        var primary = events.First(e => e.GetProperty("EventId").GetInt32() == 5300
+            && e.GetProperty("State").GetProperty("To").GetString() == "Primary");
+        var state = primary.GetProperty("State");
+        Assert.Equal(Roles.DataCoord, state.GetProperty("Role").GetString());
+        Assert.True(state.GetProperty("ServerId").GetInt64() > 0, state.ToString());
+        Assert.True(state.GetProperty("Term").GetInt64() > 0, state.ToString());
+        Assert.Equal("Coordinators.Actors.Election.CoordinatorActor", primary.GetProperty("Category").GetString());
+    }
+
+    [Fact]
     public async Task Run_StopOnStdinEof_PrimaryResignsWhenStdinClosesAndExitsZero()
     {
         // What happens to the demo's children when the demo itself is SIGKILLed: the kernel closes their stdin.
