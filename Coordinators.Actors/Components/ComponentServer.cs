@@ -39,24 +39,7 @@ public sealed class ComponentServer : IAsyncDisposable
         IReadOnlyList<ServerConfigurator> configurators)
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(k =>
-        {
-            k.AddServerHeader = false;
-            void Http2(ListenOptions o) => o.Protocols = HttpProtocols.Http2;
-            if (listenHost is "localhost")
-            {
-                // Kestrel cannot bind localhost's two families to one dynamic port; IPv4 loopback is what peers dial.
-                k.Listen(IPAddress.Loopback, port, Http2);
-            }
-            else if (listenHost is "" or "*" or "0.0.0.0" or "::")
-            {
-                k.ListenAnyIP(port, Http2);
-            }
-            else
-            {
-                k.Listen(IPAddress.Parse(listenHost), port, Http2);
-            }
-        });
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(k => Listen(k, listenHost, port, HttpProtocols.Http2));
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(1));
         builder.Services.AddSingleton<ILoggerFactory>(new ForwardingLoggerFactory(host.LoggerFactory));
         builder.Services.AddRouting();
@@ -89,10 +72,36 @@ public sealed class ComponentServer : IAsyncDisposable
     internal async Task StartAsync(string listenHost, CancellationToken cancellationToken)
     {
         await _app.StartAsync(cancellationToken).ConfigureAwait(false);
-        var bound = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        Port = new Uri(bound.Replace("[::]", "localhost", StringComparison.Ordinal)).Port;
+        (Port, Address) = BoundAddress(_app, listenHost);
+    }
+
+    /// <summary>Kestrel on one host:port ("localhost", "*"/"0.0.0.0"/"::" for any, or an IP) with the given protocols.</summary>
+    internal static void Listen(KestrelServerOptions k, string listenHost, int port, HttpProtocols protocols)
+    {
+        k.AddServerHeader = false;
+        void Configure(ListenOptions o) => o.Protocols = protocols;
+        if (listenHost is "localhost")
+        {
+            // Kestrel cannot bind localhost's two families to one dynamic port; IPv4 loopback is what peers dial.
+            k.Listen(IPAddress.Loopback, port, Configure);
+        }
+        else if (listenHost is "" or "*" or "0.0.0.0" or "::")
+        {
+            k.ListenAnyIP(port, Configure);
+        }
+        else
+        {
+            k.Listen(IPAddress.Parse(listenHost), port, Configure);
+        }
+    }
+
+    /// <summary>The port Kestrel bound (the real one when 0 was asked for) and "host:port" as clients dial it.</summary>
+    internal static (int Port, string Address) BoundAddress(WebApplication app, string listenHost)
+    {
+        var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var port = new Uri(bound.Replace("[::]", "localhost", StringComparison.Ordinal)).Port;
         var host = listenHost is "" or "*" or "0.0.0.0" or "::" ? "127.0.0.1" : listenHost;
-        Address = host.Contains(':', StringComparison.Ordinal) ? $"[{host}]:{Port}" : $"{host}:{Port}";
+        return (port, host.Contains(':', StringComparison.Ordinal) ? $"[{host}]:{port}" : $"{host}:{port}");
     }
 
     /// <summary>Ends every open call with Unavailable, then stops listening; idempotent.</summary>
@@ -115,7 +124,7 @@ public sealed class ComponentServer : IAsyncDisposable
     }
 
     /// <summary>Kestrel and ASP.NET Core log through the component's factory, their chatter below Warning dropped.</summary>
-    private sealed class ForwardingLoggerFactory(ILoggerFactory inner) : ILoggerFactory
+    internal sealed class ForwardingLoggerFactory(ILoggerFactory inner) : ILoggerFactory
     {
         public ILogger CreateLogger(string categoryName) =>
             categoryName.StartsWith("Microsoft.", StringComparison.Ordinal) || categoryName.StartsWith("Grpc.", StringComparison.Ordinal)

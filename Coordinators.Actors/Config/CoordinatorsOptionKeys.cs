@@ -11,6 +11,7 @@ internal static class CoordinatorsOptionKeys
     [
         ("root", o => o.Root),
         ("listen", o => o.Listen),
+        ("http:listen", o => o.HttpListen),
         ("exit-on-session-loss", o => o.ExitOnSessionLoss),
         ("etcd:endpoints", o => o.Etcd.Endpoints),
         ("etcd:username", o => o.Etcd.Username),

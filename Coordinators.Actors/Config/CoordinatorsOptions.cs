@@ -28,6 +28,11 @@ public sealed record CoordinatorsOptions
     /// <summary>Primary-backup election timings (<c>election</c>).</summary>
     public ElectionOptions Election { get; init; } = new();
 
+    /// <summary>
+    /// host:port of the HTTP endpoint serving <c>/healthz</c> and <c>/readyz</c> (<c>http.listen</c>); null turns it off.
+    /// </summary>
+    public string? HttpListen { get; init; }
+
     /// <summary>How a ConnectionManager client connects to a discovered peer (<c>connect</c>): 3 tries of 30 s.</summary>
     public RetryPolicyOptions Connect { get; init; } = RetryPolicyOptions.DefaultConnect;
 

@@ -60,6 +60,7 @@ internal sealed class CoordinatorsOptionsReader
         var o = new CoordinatorsOptions();
         if (String("root") is { } root) o = o with { Root = root };
         if (String("listen") is { } listen) o = o with { Listen = listen };
+        if (String("http:listen") is { Length: > 0 } http) o = o with { HttpListen = http };
         if (Bool("exit-on-session-loss") is { } exit) o = o with { ExitOnSessionLoss = exit };
 
         var etcd = o.Etcd;

@@ -19,6 +19,10 @@ internal static class CoordinatorsOptionsValidator
         {
             Fail("listen", "expected host:port with a port from 0 to 65535, e.g. 127.0.0.1:5000 or 0.0.0.0:0");
         }
+        if (o.HttpListen is { } http && !TryParseListen(http))
+        {
+            Fail("http:listen", "expected host:port with a port from 0 to 65535, e.g. 0.0.0.0:9091, or leave it out to turn HTTP off");
+        }
 
         if (o.Etcd.Endpoints.Count == 0)
         {

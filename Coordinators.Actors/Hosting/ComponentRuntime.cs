@@ -42,9 +42,25 @@ public sealed class ComponentRuntime : IAsyncDisposable
             Service = CoordinatorServices.Create(role, Etcd, Layout);
         }
         Host.UseGrpcServer(options.Listen);
+        if (options.HttpListen is { } http)
+        {
+            // Before the session: /healthz and /readyz answer (503 while Initializing) from early in the start.
+            Host.AddStage("http", ComponentStages.GrpcServer + 50,
+                async ct => Http = await HealthHttpServer.StartAsync(Host, http, options.Session.Ttl, time, ct).ConfigureAwait(false),
+                async _ =>
+                {
+                    if (Http is { } server)
+                    {
+                        await server.DisposeAsync().ConfigureAwait(false);
+                    }
+                });
+        }
         Host.AddStage("session", ComponentStages.Session, StartSessionAsync, StopSessionAsync);
         Host.AddStage("ready", ComponentStages.Ready, ReadyAsync);
     }
+
+    /// <summary>The /healthz and /readyz endpoint once its stage started; null when <c>http.listen</c> is off.</summary>
+    public HealthHttpServer? Http { get; private set; }
 
     /// <summary>The role.</summary>
     public string Role => Host.Role;

@@ -41,6 +41,12 @@ internal sealed class ConfigurationSwitches
         HelpName = "HOST:PORT",
     };
 
+    public Option<string?> Http { get; } = new("--http")
+    {
+        Description = "serve /healthz and /readyz over HTTP on HOST:PORT; overrides coordinators.http.listen",
+        HelpName = "HOST:PORT",
+    };
+
     public void AddTo(Command command)
     {
         command.Options.Add(Config);
@@ -48,6 +54,7 @@ internal sealed class ConfigurationSwitches
         command.Options.Add(Root);
         command.Options.Add(SessionTtl);
         command.Options.Add(Listen);
+        command.Options.Add(Http);
     }
 
     /// <summary>The configuration keys the given switches set; they override the file and the environment.</summary>
@@ -67,6 +74,7 @@ internal sealed class ConfigurationSwitches
         Set(Root, "coordinators:root");
         Set(SessionTtl, "coordinators:session:ttl");
         Set(Listen, "coordinators:listen");
+        Set(Http, "coordinators:http:listen");
         return overrides;
     }
 

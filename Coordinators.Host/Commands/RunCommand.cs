@@ -104,7 +104,8 @@ internal static class RunCommand
             return ExitCodes.StartFailed;
         }
         var snapshot = runtime.Host.Snapshot;
-        output.WriteLine($"READY role={role} serverId={snapshot.ServerId} address={snapshot.Address} state={snapshot.State} pid={Environment.ProcessId}");
+        var http = runtime.Http is { } h ? " http=" + h.Address : string.Empty;
+        output.WriteLine($"READY role={role} serverId={snapshot.ServerId} address={snapshot.Address} state={snapshot.State} pid={Environment.ProcessId}{http}");
 
         var code = await (await Task.WhenAny(stop.Task, runtime.Host.StopRequested, Task.Delay(Timeout.Infinite, ct).ContinueWith(_ => ExitCodes.Ok, TaskScheduler.Default)).ConfigureAwait(false)).ConfigureAwait(false);
         try
