@@ -38,6 +38,8 @@ public sealed class RunAndStatusTests(EtcdSingleFixture etcd) : IClassFixture<Et
         await using var runner = HostRunner.Start(
             ["run", "--role", Roles.DataCoord, "--etcd", etcd.Cluster.ClientUrls[0], "--root", root, "--session-ttl", "2s", "--stop-on-stdin-eof", "--log-format", "json"]);
         await runner.WaitForLineAsync(l => l.StartsWith("READY ", StringComparison.Ordinal), Backstop);
+        // The Primary transition is logged once the active key is out, which may come just after READY.
+        await runner.WaitForLineAsync(l => l.Contains("\"To\":\"Primary\"", StringComparison.Ordinal), Backstop);
         runner.Signal(UnixSignal.SIGTERM);
         Assert.Equal(0, await runner.WaitForExitAsync(Backstop));
 
