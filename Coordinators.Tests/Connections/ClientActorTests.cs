@@ -126,6 +126,28 @@ public sealed class ClientActorTests(ITestOutputHelper output) : TestKit(Config,
     }
 
     [Fact]
+    public async Task Offline_SessionReaddedAfterAttemptsExhausted_ConnectsAgainWithFreshAttempts()
+    {
+        var policy = Connect with { MaxAttempts = 2 };
+        var (actor, _) = await StartAsync(policy, HealthCheckOptions.Off);
+        await (await Client.NextCallAsync(Backstop)).Fail(Unavailable());
+        await (await ExpectCallAfterAsync(actor, TimeSpan.FromSeconds(1))).Fail(Unavailable());
+        await WaitForStateAsync(ClientState.Offline);
+
+        actor.Tell(new SessionReadded(Session with { LeaseId = 42 }));
+
+        // A new round: Connecting at once, and its attempts count from 1 again (backoff 1 s, not 2 s).
+        await (await Client.NextCallAsync(Backstop)).Fail(Unavailable());
+        Assert.Equal(ClientState.Connecting, Handle.State);
+        Assert.Null(Handle.LastError);
+        await (await ExpectCallAfterAsync(actor, TimeSpan.FromSeconds(1))).Answer(Session.ServerId);
+
+        var online = await WaitForStateAsync(ClientState.Online);
+        Assert.Equal(42, online.Session.LeaseId);
+        Assert.Equal(4, Client.CallCount);
+    }
+
+    [Fact]
     public async Task Online_HealthChecksFailInARow_GoesOfflineThenOnlineWhenItAnswersAgain()
     {
         var events = _registry.Subscribe(Role, out var unsubscribe);
