@@ -148,6 +148,25 @@ public sealed class ClientActorTests(ITestOutputHelper output) : TestKit(Config,
     }
 
     [Fact]
+    public async Task Connecting_SessionReadded_OnlineHandleCarriesTheNewSession()
+    {
+        var (actor, _) = await StartAsync(Connect, HealthCheckOptions.Off);
+        var first = await Client.NextCallAsync(Backstop);
+
+        // The same process republishes its key (e.g. a coordinator's active key with a new term) mid-connect.
+        actor.Tell(new SessionReadded(Session with { Term = 5, LeaseId = 42 }));
+        await SettleAsync(actor);
+        Assert.Equal(ClientState.Connecting, Handle.State);
+        Assert.Equal(5, Handle.Term);
+        await first.Answer(Session.ServerId);
+
+        var online = await WaitForStateAsync(ClientState.Online);
+        Assert.Equal(5, online.Term);
+        Assert.Equal(42, online.Session.LeaseId);
+        Assert.Equal(1, Client.CallCount);
+    }
+
+    [Fact]
     public async Task Online_HealthChecksFailInARow_GoesOfflineThenOnlineWhenItAnswersAgain()
     {
         var events = _registry.Subscribe(Role, out var unsubscribe);
