@@ -99,6 +99,13 @@ internal sealed class ClientActor : ReceiveActor, IWithTimers
     {
         Receive<ConnectResult>(r => r.Generation == _generation, OnConnectResult);
         Receive<ConnectRetry>(r => r.Generation == _generation, r => Attempt(r.Attempt));
+        Receive<SessionReadded>(m =>
+        {
+            // Same ServerID and address (the manager checks): the round goes on, but the handle must carry the
+            // new session (e.g. a coordinator's active key republished with a new term), now and once Online.
+            _session = m.Session;
+            Publish(ClientState.Connecting, _handle!.ComponentState, null, "session updated");
+        });
         Common();
     }
 
