@@ -100,8 +100,14 @@ internal sealed class EtcdProcess : IDisposable
             }
             lock (log)
             {
-                try { log.WriteLine(e.Data); }
-                catch (ObjectDisposedException) { }
+                try
+                {
+                    log.WriteLine(e.Data);
+                }
+                catch (ObjectDisposedException)
+                {
+                    // etcd's last lines after the log file was closed at stop: nobody reads them any more.
+                }
             }
         };
         process.OutputDataReceived += onLine;
