@@ -66,6 +66,13 @@ internal static class StandaloneCommand
         }
 
         var options = configuration.Options;
+        if (options.HttpListen is { } http)
+        {
+            // One endpoint per role on one address cannot work; a process-wide one is not built yet.
+            await result.InvocationConfiguration.Error.WriteLineAsync(
+                $"coordinators: http.listen = \"{http}\" ({configuration.DescribeOrigin("coordinators:http:listen")}) is served by 'run' only; standalone serves no /healthz yet").ConfigureAwait(false);
+            return ExitCodes.BadConfiguration;
+        }
         EmbeddedEtcd? embedded = null;
         if (!configuration.Configuration.GetSection("coordinators:etcd:endpoints").Exists())
         {

@@ -29,6 +29,16 @@ public sealed class StandaloneCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Standalone_HttpListen_RefusedNamingTheKeyAndItsOrigin()
+    {
+        var result = await HostRunner.RunAsync(["standalone", "--http", "127.0.0.1:9999"], TimeSpan.FromSeconds(30));
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal("coordinators: http.listen = \"127.0.0.1:9999\" (command-line switch) is served by 'run' only; standalone serves no /healthz yet\n",
+            result.StandardError);
+    }
+
+    [Fact]
     public async Task Standalone_Sigkilled_EmbeddedEtcdDiesWithIt()
     {
         await using var process = StartStandalone();
