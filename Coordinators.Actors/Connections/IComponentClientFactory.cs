@@ -41,14 +41,13 @@ public sealed class GrpcComponentClientFactory : IComponentClientFactory, IDispo
 
 /// <summary>
 /// Standalone mode: sessions of services living in this process are called directly; any other session
-/// (a process outside) falls back to <paramref name="fallback"/> (gRPC).
+/// (a process outside) falls back to <paramref name="fallback"/> (gRPC). Which one is decided per call
+/// (<see cref="LocalFirstComponentClient"/>).
 /// </summary>
 public sealed class InProcessComponentClientFactory(LocalComponentDirectory directory, IComponentClientFactory fallback, TimeProvider? timeProvider = null)
     : IComponentClientFactory
 {
     /// <inheritdoc />
     public IComponentClient Create(SessionInfo session, CancellationToken lifetime) =>
-        directory.TryGet(session.ServerId, out var service)
-            ? new InProcessComponentClient(service, session.ServerId, timeProvider, lifetime)
-            : fallback.Create(session, lifetime);
+        new LocalFirstComponentClient(directory, session, fallback, timeProvider, lifetime);
 }

@@ -177,7 +177,8 @@ internal static class StandaloneCommand
         var client = new InProcessComponentClient(proxy, proxyId);
         var reply = await client.ProxyAsync(new ProxyRequest { CoordinatorRole = Roles.RootCoord, NodeRole = Roles.QueryNode },
             new CallOptions(deadline: DateTime.UtcNow.AddSeconds(15), cancellationToken: timeout.Token)).ConfigureAwait(false);
-        var transport = proxyConnections.GetClients(Roles.QueryNode)[0].Client.GetType().Name;
+        var queryNode = proxyConnections.GetClients(Roles.QueryNode)[0].Client;
+        var transport = queryNode is LocalFirstComponentClient localFirst ? localFirst.Transport : queryNode.GetType().Name;
         output.WriteLine($"PROXY coordinator={reply.CoordinatorServerId} term={reply.CoordinatorTerm} node={reply.NodeServerId} via={transport}");
     }
 }

@@ -161,7 +161,7 @@ public sealed class ConnectionManagerRoutingTests(EtcdSingleFixture etcd) : ICla
         await using var cm = new ConnectionManager(Etcd, new ConnectionManagerOptions { Layout = layout, ClientFactory = factory });
         await cm.AddDependencyAsync(Roles.IndexNode);
         var handle = (await cm.WaitForClientsAsync(Roles.IndexNode, 1).WaitAsync(Backstop)).Single();
-        Assert.IsType<InProcessComponentClient>(handle.Client);
+        Assert.Equal(nameof(InProcessComponentClient), Assert.IsType<LocalFirstComponentClient>(handle.Client).Transport);
         Assert.Equal(131, (await cm.ForServer(131).WorkAsync(new WorkRequest { Milliseconds = 1 })).ServerId);
     }
 }

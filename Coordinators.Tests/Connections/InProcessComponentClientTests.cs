@@ -1,3 +1,4 @@
+using Coordinators.Actors.Model;
 using Coordinators.Actors.Components.Proto;
 using Coordinators.Actors.Connections;
 using Coordinators.Actors.Transport;
@@ -44,6 +45,64 @@ public sealed class InProcessComponentClientTests
     }
 
     /// <summary>An in-process service whose Work waits as asked, honouring cancellation.</summary>
+    [Fact]
+    public async Task StandaloneFactory_ServiceRegisteredAfterTheClientWasMade_LaterCallsGoInProcess()
+    {
+        // Standalone: the session key reaches the ConnectionManager a moment before its process registers the service.
+        var directory = new LocalComponentDirectory();
+        var remote = new CountingFactory();
+        var factory = new InProcessComponentClientFactory(directory, remote);
+        using var client = (LocalFirstComponentClient)factory.Create(new SessionInfo { ServerId = 21, Role = "querynode", Address = "127.0.0.1:1" }, default);
+        Assert.Equal(0, remote.Created);
+
+        directory.Register(new SlowService(21));
+        var pong = await client.PingAsync(new PingRequest { Payload = "p" });
+
+        Assert.Equal(21, pong.ServerId);
+        Assert.Equal(nameof(InProcessComponentClient), client.Transport);
+        Assert.Equal(0, remote.Created);
+    }
+
+    [Fact]
+    public async Task StandaloneFactory_SessionOfAnotherProcess_CallsGoThroughTheFallback()
+    {
+        var remote = new CountingFactory();
+        using var client = (LocalFirstComponentClient)new InProcessComponentClientFactory(new LocalComponentDirectory(), remote)
+            .Create(new SessionInfo { ServerId = 22, Role = "querynode", Address = "127.0.0.1:1" }, default);
+
+        var e = await Assert.ThrowsAsync<RpcException>(() => client.PingAsync(new PingRequest()));
+
+        Assert.Equal("fallback for server 22", e.Status.Detail);
+        Assert.Equal(1, remote.Created);
+    }
+
+    /// <summary>A fallback factory whose clients fail every call, counting how many it made.</summary>
+    private sealed class CountingFactory : IComponentClientFactory
+    {
+        public int Created { get; private set; }
+
+        public IComponentClient Create(SessionInfo session, CancellationToken lifetime)
+        {
+            Created++;
+            return new InProcessComponentClient(new FailingService(session.ServerId), session.ServerId);
+        }
+    }
+
+    private sealed class FailingService(long serverId) : IComponentService
+    {
+        public long ServerId => serverId;
+
+        public Task<ComponentStates> GetComponentStatesAsync(GetComponentStatesRequest request, CancellationToken cancellationToken) => Fail<ComponentStates>();
+
+        public Task<PingResponse> PingAsync(PingRequest request, CancellationToken cancellationToken) => Fail<PingResponse>();
+
+        public Task<WorkResponse> WorkAsync(WorkRequest request, CancellationToken cancellationToken) => Fail<WorkResponse>();
+
+        public Task<ProxyResponse> ProxyAsync(ProxyRequest request, CancellationToken cancellationToken) => Fail<ProxyResponse>();
+
+        private Task<T> Fail<T>() => Task.FromException<T>(RpcErrors.Create(StatusCode.Unavailable, $"fallback for server {serverId}"));
+    }
+
     internal sealed class SlowService(long serverId, string role = "querynode", TimeSpan? connectDelay = null) : IComponentService
     {
         public long ServerId => serverId;
