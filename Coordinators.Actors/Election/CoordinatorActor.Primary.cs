@@ -2,6 +2,7 @@ using Coordinators.Actors.Components;
 using Coordinators.Actors.Etcd;
 using Akka;
 using Akka.Actor;
+using Coordinators.Actors.Model;
 using Coordinators.Actors.Sessions;
 
 namespace Coordinators.Actors.Election;
@@ -49,7 +50,11 @@ public sealed partial class CoordinatorActor
             PublishActiveKey();
         });
         Receive<ActivePublished>(m => m.Generation == _generation, _ =>
-            LogTransition(_primaryFrom, CoordinatorPhase.Primary, "service started, serving, active key published"));
+        {
+            Telemetry.Takeovers.Add(1, Telemetry.RoleTag(Role));
+            Telemetry.TakeoverDuration.Record(_time.GetElapsedTime(_triggeredAt).TotalSeconds, Telemetry.RoleTag(Role));
+            LogTransition(_primaryFrom, CoordinatorPhase.Primary, "service started, serving, active key published");
+        });
         Receive<ServiceStartFailed>(m => m.Generation == _generation, m => StepDown("service start failed: " + m.Error.Message));
         Receive<ActivePublishFailed>(m => m.Generation == _generation, m => StepDown("publishing the active key failed: " + m.Error.Message));
         Receive<CandidateDeleted>(m => m.Generation == _generation, _ => StepDown("own candidate key deleted"));

@@ -42,6 +42,12 @@ public sealed class ComponentRuntime : IAsyncDisposable
             Service = CoordinatorServices.Create(role, Etcd, Layout);
         }
         Host.UseGrpcServer(options.Listen);
+        var coordinator = Roles.IsCoordinator(role);
+        _telemetry = Telemetry.Track(role,
+            () => coordinator && Host.State == StateCode.Healthy,
+            () => Host.State == StateCode.Healthy,
+            () => coordinator && Host.State == StateCode.Healthy ? Host.Snapshot.Term : 0,
+            coordinator ? Guard : null);
         if (options.HttpListen is { } http)
         {
             // Before the session: /healthz and /readyz answer (503 while Initializing) from early in the start.
@@ -83,6 +89,9 @@ public sealed class ComponentRuntime : IAsyncDisposable
     /// <summary>The actor system the session and election actors run on (Akka.Hosting); null before the session stage started.</summary>
     public ActorSystem? System => _actors?.System;
 
+    // Reports this component in the Telemetry gauges until disposed.
+    private readonly IDisposable _telemetry;
+
     // Started by the session stage, stopped by its stop (or at dispose when a start failed half-way).
     private ActorSystemHost? _actors;
 
@@ -103,6 +112,7 @@ public sealed class ComponentRuntime : IAsyncDisposable
     {
         await Host.DisposeAsync().ConfigureAwait(false);
         await StopActorsAsync().ConfigureAwait(false);
+        _telemetry.Dispose();
         if (_ownsEtcd)
         {
             Etcd.Dispose();

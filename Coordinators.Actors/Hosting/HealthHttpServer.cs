@@ -7,6 +7,8 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Coordinators.Actors.Model;
+using OpenTelemetry.Metrics;
 
 namespace Coordinators.Actors.Hosting;
 
@@ -14,7 +16,8 @@ namespace Coordinators.Actors.Hosting;
 /// The process's HTTP endpoint for Kubernetes and systemd (<c>--http</c>, <c>coordinators.http.listen</c>):
 /// <c>/healthz</c> answers 200 while the process holds an etcd session or has been re-establishing one for less than
 /// its budget (one session TTL), 503 after that; <c>/readyz</c> answers 200 while the component is Healthy or StandBy
-/// (a standby is ready: it serves as soon as it leads), 503 while Initializing, Abnormal or Stopping.
+/// (a standby is ready: it serves as soon as it leads), 503 while Initializing, Abnormal or Stopping; <c>/metrics</c>
+/// serves the <see cref="Telemetry"/> meter in the Prometheus text format (OpenTelemetry's exporter).
 /// </summary>
 public sealed class HealthHttpServer : IAsyncDisposable
 {
@@ -60,11 +63,13 @@ public sealed class HealthHttpServer : IAsyncDisposable
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(1));
         builder.Services.AddSingleton<ILoggerFactory>(new ComponentServer.ForwardingLoggerFactory(host.LoggerFactory));
         builder.Services.AddRouting();
+        builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(Telemetry.MeterName).AddPrometheusExporter());
         var app = builder.Build();
         var server = new HealthHttpServer(app, host, budget, time);
         app.UseRouting();
         app.MapGet("/healthz", server.Healthz);
         app.MapGet("/readyz", server.Readyz);
+        app.MapPrometheusScrapingEndpoint("/metrics");
         try
         {
             await app.StartAsync(cancellationToken).ConfigureAwait(false);

@@ -2,6 +2,7 @@ using Coordinators.Actors.Etcd;
 using Mvccpb;
 using Akka;
 using Akka.Actor;
+using Coordinators.Actors.Model;
 
 namespace Coordinators.Actors.Sessions;
 
@@ -22,6 +23,9 @@ public sealed partial class SessionActor
                         {
                             settings.Guard.Acknowledged(ack.SentTimestamp);
                         }
+                        Telemetry.KeepAliveRoundTrip.Record(
+                            settings.Etcd.Options.TimeProvider.GetElapsedTime(ack.SentTimestamp, ack.ReceivedTimestamp).TotalSeconds,
+                            Telemetry.RoleTag(settings.Role));
                         self.Tell(new LeaseAcked(generation));
                         break;
                     case LeaseLost lost:

@@ -151,6 +151,7 @@ public sealed partial class SessionActor : ReceiveActor, IWithTimers
         Timers.Cancel(AckTimerKey);
         var session = live.Session;
         SessionLog.Lost(Log, session.Role, session.ServerId, session.LeaseId, reason);
+        Telemetry.SessionLosses.Add(1, Telemetry.RoleTag(session.Role));
         Host.SetSession(0, 0, "session lost: " + reason);
         if (!Roles.IsCoordinator(session.Role) && Host.State == StateCode.Healthy)
         {

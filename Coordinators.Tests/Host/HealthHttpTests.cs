@@ -52,6 +52,46 @@ public sealed class HealthHttpTests
     }
 
     [Fact]
+    public async Task Metrics_AcrossARealFailover_StrictPrometheusTextWithRoleStateAndTakeoversChanging()
+    {
+        await using var cluster = await EtcdCluster.StartAsync(new EtcdClusterOptions());
+        await using var first = Run(cluster, Roles.QueryCoord);
+        var firstHttp = await HttpAddressAsync(first);
+        await using var second = Run(cluster, Roles.QueryCoord);
+        var secondHttp = await HttpAddressAsync(second);
+        using var http = new HttpClient();
+
+        var before = await MetricsAsync(http, secondHttp);
+        Assert.Equal(0, Value(before, "coordinators_role_primary"));
+        Assert.Equal(1, Value(await MetricsAsync(http, firstHttp), "coordinators_role_primary"));
+        Assert.Equal("histogram", before.Types["coordinators_session_keepalive_duration_seconds"]);
+        // A standby that never took over has no takeover series yet.
+        Assert.Equal(0, Value(before, "coordinators_election_takeovers_total"));
+
+        first.Signal(UnixSignal.SIGTERM);
+        Assert.Equal(0, await first.WaitForExitAsync(Backstop));
+        await second.WaitForLineAsync(l => l.Contains("-> Primary", StringComparison.Ordinal), Backstop);
+
+        var after = await MetricsAsync(http, secondHttp);
+        Assert.Equal(1, Value(after, "coordinators_role_primary"));
+        Assert.Equal("counter", after.Types["coordinators_election_takeovers_total"]);
+        Assert.Equal(1, Value(after, "coordinators_election_takeovers_total"));
+        Assert.Equal(1, Value(after, "coordinators_election_takeover_duration_seconds_count"));
+        Assert.True(Value(after, "coordinators_election_term") > 0);
+        Assert.True(Value(after, "coordinators_lease_guard_remaining_seconds") > 0);
+    }
+
+    private static async Task<(IReadOnlyDictionary<string, string> Types, IReadOnlyList<PrometheusText.Sample> Samples)> MetricsAsync(HttpClient http, string address)
+    {
+        var (code, body) = await GetAsync(http, address, "/metrics");
+        Assert.Equal(HttpStatusCode.OK, code);
+        return PrometheusText.Parse(body);
+    }
+
+    private static double Value((IReadOnlyDictionary<string, string> Types, IReadOnlyList<PrometheusText.Sample> Samples) metrics, string name) =>
+        metrics.Samples.Where(s => s.Name == name && s.Labels.GetValueOrDefault("role") == Roles.QueryCoord).Select(s => s.Value).DefaultIfEmpty(0).Single();
+
+    [Fact]
     public async Task Healthz_EtcdDownPastTheSessionTtl_Unhealthy503()
     {
         await using var cluster = await EtcdCluster.StartAsync(new EtcdClusterOptions());
