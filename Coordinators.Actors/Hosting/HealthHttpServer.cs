@@ -63,7 +63,10 @@ public sealed class HealthHttpServer : IAsyncDisposable
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(1));
         builder.Services.AddSingleton<ILoggerFactory>(new ComponentServer.ForwardingLoggerFactory(host.LoggerFactory));
         builder.Services.AddRouting();
-        builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(Telemetry.MeterName).AddPrometheusExporter());
+        // No response cache: the exporter otherwise answers a scrape within 300 ms of the last one with the old text,
+        // which hides a takeover from a probe that looks right after it.
+        builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(Telemetry.MeterName)
+            .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
         var app = builder.Build();
         var server = new HealthHttpServer(app, host, budget, time);
         app.UseRouting();
