@@ -1,15 +1,11 @@
 using Coordinators.Actors.Components.Proto;
 using Grpc.Core;
-using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Coordinators.Actors.Components;
 
 /// <summary>The component's gRPC server stage: the coordinators.Component service, health and the call interceptor.</summary>
 public sealed partial class ComponentHost
 {
-    private readonly List<ServerConfigurator> _serverConfigurators = [];
-
     /// <summary>
     /// Handles <c>Proxy</c> calls (the proxy role's demo workload; the ConnectionManager helper sets it before
     /// start). Null answers Unimplemented. Called only for a Healthy component whose ServerID matched.
@@ -23,16 +19,6 @@ public sealed partial class ComponentHost
     public string Address => Snapshot.Address;
 
     /// <summary>
-    /// Adds services (<paramref name="services"/>) and endpoints (<paramref name="endpoints"/>, e.g. another
-    /// <c>MapGrpcService</c>) to the component's gRPC server; call before <see cref="StartAsync"/>.
-    /// </summary>
-    public ComponentHost ConfigureServer(Action<IServiceCollection>? services, Action<IEndpointRouteBuilder>? endpoints)
-    {
-        _serverConfigurators.Add(new ServerConfigurator(services, endpoints));
-        return this;
-    }
-
-    /// <summary>
     /// Adds the <see cref="ComponentStages.GrpcServer"/> stage: a Grpc.AspNetCore server on <paramref name="listen"/>
     /// ("host:port", port 0 picks a free one) serving coordinators.Component and grpc.health.v1.Health, with the
     /// interceptor that checks the target ServerID and the component's state on every call.
@@ -43,7 +29,7 @@ public sealed partial class ComponentHost
         return AddStage("grpc-server", ComponentStages.GrpcServer,
             async ct =>
             {
-                var server = ComponentServer.Create(this, host, port, Health, _serverConfigurators);
+                var server = ComponentServer.Create(this, host, port, Health);
                 try
                 {
                     await server.StartAsync(host, ct).ConfigureAwait(false);

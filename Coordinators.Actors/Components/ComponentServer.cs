@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -35,8 +34,7 @@ public sealed class ComponentServer : IAsyncDisposable
     /// <summary>http://host:port.</summary>
     public Uri BaseAddress => new("http://" + Address);
 
-    internal static ComponentServer Create(ComponentHost host, string listenHost, int port, HealthServiceImpl health,
-        IReadOnlyList<ServerConfigurator> configurators)
+    internal static ComponentServer Create(ComponentHost host, string listenHost, int port, HealthServiceImpl health)
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.WebHost.UseKestrelCore().ConfigureKestrel(k => Listen(k, listenHost, port, HttpProtocols.Http2));
@@ -48,10 +46,6 @@ public sealed class ComponentServer : IAsyncDisposable
         builder.Services.AddGrpc(o => o.Interceptors.Add<ComponentInterceptor>());
         builder.Services.AddSingleton(new ComponentGrpcService(host));
         builder.Services.AddSingleton(health);
-        foreach (var c in configurators)
-        {
-            c.Services?.Invoke(builder.Services);
-        }
         var app = builder.Build();
         self = new ComponentServer(app);
         app.Use((context, next) =>
@@ -62,10 +56,6 @@ public sealed class ComponentServer : IAsyncDisposable
         app.UseRouting();
         app.MapGrpcService<ComponentGrpcService>();
         app.MapGrpcService<HealthServiceImpl>();
-        foreach (var c in configurators)
-        {
-            c.Endpoints?.Invoke(app);
-        }
         return self;
     }
 
@@ -154,6 +144,3 @@ public sealed class ComponentServer : IAsyncDisposable
         }
     }
 }
-
-/// <summary>More services (<see cref="Services"/>) and endpoints (<see cref="Endpoints"/>) for a component's server.</summary>
-public sealed record ServerConfigurator(Action<IServiceCollection>? Services, Action<IEndpointRouteBuilder>? Endpoints);

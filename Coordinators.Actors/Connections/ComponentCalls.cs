@@ -9,9 +9,6 @@ namespace Coordinators.Actors.Connections;
 /// </summary>
 public static class ComponentCalls
 {
-    /// <summary>Start of the FailedPrecondition detail a server answers when <c>server-id</c> names another process.</summary>
-    public const string NodeNotMatch = ComponentMethods.NodeNotMatch;
-
     /// <summary>True when <paramref name="e"/> is a server's rejection of a call meant for another ServerID.</summary>
     public static bool IsNodeNotMatch(RpcException e)
     {
