@@ -29,11 +29,13 @@ public sealed class CoordinatorActorBehaviourTests : TestKit
     private readonly EtcdLayout _layout = new("c");
     private readonly ComponentHost _host;
     private readonly LeaseGuard _guard;
+    private readonly TestOutputLoggerProvider _logs;
 
     public CoordinatorActorBehaviourTests(ITestOutputHelper output)
         : base(Coordinators.Actors.Runtime.ActorSystemHost.BaseHocon + "\nakka.scheduler.implementation = \"Akka.TestKit.TestScheduler, Akka.TestKit\"", output)
     {
-        var loggers = LoggerFactory.Create(b => b.AddProvider(new TestOutputLoggerProvider(output)));
+        _logs = new TestOutputLoggerProvider(output);
+        var loggers = LoggerFactory.Create(b => b.AddProvider(_logs));
         _host = new ComponentHost(Roles.RootCoord, loggers, _time);
         _guard = new LeaseGuard(_time, TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(400));
         _guard.Acknowledged(_time.GetTimestamp());
@@ -129,5 +131,70 @@ public sealed class CoordinatorActorBehaviourTests : TestKit
         Assert.Null(_store.Get(active));
         Assert.Null(_store.Get(_layout.CandidateKey(Roles.RootCoord, 0xd)));
         Assert.Equal(StateCode.Stopping, _host.State);
+    }
+
+    [Fact]
+    public async Task Primary_OwnKeyDeletedBetweenCampaignReadAndWatch_SeesTheDeleteAndStepsDown()
+    {
+        // The delete lands after the campaign's read and before the actor's watch starts: only a watch from the read's
+        // revision + 1 sees it (a watch from "now" would keep this process primary on a key that no longer exists).
+        var once = 0;
+        _store.AfterCampaign = key =>
+        {
+            if (Interlocked.Exchange(ref once, 1) == 0)
+            {
+                _store.Delete(key);
+            }
+        };
+        // The service start is held open, so only the watch can end this leadership (not a refused active-key write).
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _service.StartGate = gate.Task;
+        StartCoordinator(Session(5, 0xe));
+        var first = await StartedTermAsync();
+
+        await _service.Stops.Reader.ReadAsync(new CancellationTokenSource(Backstop).Token);
+        Assert.Contains(_logs.Messages, m => m.Contains("own candidate key deleted", StringComparison.Ordinal));
+        gate.SetResult();
+        var second = await StartedTermAsync();
+        Assert.True(second > first, $"campaigned anew with a new key: term {second} after {first}");
+        await AwaitAssertAsync(() => Assert.Equal((StateCode.Healthy, second), (_host.State, _host.Snapshot.Term)), Backstop);
+    }
+
+    [Fact]
+    public async Task Primary_ServiceStopFails_FailureIsLoggedAndTheActorCampaignsAgain()
+    {
+        _service.StopError = new InvalidOperationException("disk full while flushing");
+        StartCoordinator(Session(6, 0xf));
+        await StartedTermAsync();
+        await AwaitAssertAsync(() => Assert.Equal(StateCode.Healthy, _host.State), Backstop);
+
+        _time.Advance(TimeSpan.FromSeconds(2));
+        await AwaitAssertAsync(() =>
+        {
+            Scheduler.Advance(TimeSpan.FromMilliseconds(500));
+            Assert.Equal(StateCode.StandBy, _host.State);
+        }, Backstop);
+
+        await AwaitAssertAsync(() => Assert.Contains(_logs.Messages,
+            m => m.StartsWith("Warning:", StringComparison.Ordinal) && m.Contains("service stop failed: disk full while flushing", StringComparison.Ordinal)), Backstop);
+        // Stepping down went on past the failure: with the guard valid again the actor leads again.
+        _guard.Acknowledged(_time.GetTimestamp());
+        await AwaitAssertAsync(() =>
+        {
+            Scheduler.Advance(TimeSpan.FromMilliseconds(50));
+            Assert.Equal(StateCode.Healthy, _host.State);
+        }, Backstop);
+    }
+
+    [Fact]
+    public async Task Standby_RehearsalFails_FailureIsLoggedAndTheStandbyStaysQueued()
+    {
+        _store.RehearsalError = new InvalidOperationException("etcd: permission denied");
+        _store.Put(_layout.CandidateKey(Roles.RootCoord, 0xa), "{}");
+        StartCoordinator(Session(7, 0x10));
+
+        await AwaitAssertAsync(() => Assert.Contains(_logs.Messages,
+            m => m.StartsWith("Warning:", StringComparison.Ordinal) && m.Contains("takeover rehearsal failed: etcd: permission denied", StringComparison.Ordinal)), Backstop);
+        Assert.Equal(StateCode.StandBy, _host.State);
     }
 }

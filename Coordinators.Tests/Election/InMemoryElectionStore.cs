@@ -7,7 +7,9 @@ namespace Coordinators.Tests.Election;
 
 /// <summary>
 /// The election's store operations in memory, for the CoordinatorActor's logic on virtual time: keys with create
-/// revisions, the lowest CreateRevision leads, DELETE watches. etcd's own behaviour is proven against real etcd elsewhere.
+/// revisions, the lowest CreateRevision leads, DELETE watches from a revision (as etcd: a watch from revision R sees
+/// every delete at R or later; a watch from 0 starts now and sees nothing already gone). etcd's own behaviour is proven
+/// against real etcd elsewhere.
 /// </summary>
 internal sealed class InMemoryElectionStore : IElectionStore
 {
@@ -16,7 +18,15 @@ internal sealed class InMemoryElectionStore : IElectionStore
     private readonly Dictionary<string, (long Create, string Value)> _keys = new(StringComparer.Ordinal);
     // Pending DELETE watches; guarded by _lock, completed outside it.
     private readonly List<(string Key, IActorRef Self, object Deleted, TaskCompletionSource Done)> _watches = [];
+    // Every delete so far with its revision, for watches that start from an earlier revision; guarded by _lock.
+    private readonly List<(string Key, long Revision)> _deletes = [];
     private long _revision;
+
+    /// <summary>Runs after each campaign's read, before its answer reaches the actor (a delete racing the watch).</summary>
+    public Action<string>? AfterCampaign { get; set; }
+
+    /// <summary>When set, every rehearsal fails with it.</summary>
+    public Exception? RehearsalError { get; set; }
 
     /// <summary>Puts a key as another process would (a candidate queued ahead, say); returns its create revision.</summary>
     public long Put(string key, string value)
@@ -47,7 +57,10 @@ internal sealed class InMemoryElectionStore : IElectionStore
             _revision++;
             foreach (var key in keys)
             {
-                _keys.Remove(key);
+                if (_keys.Remove(key))
+                {
+                    _deletes.Add((key, _revision));
+                }
             }
             fired = _watches.Where(w => keys.Contains(w.Key)).ToList();
             _watches.RemoveAll(w => keys.Contains(w.Key));
@@ -61,6 +74,13 @@ internal sealed class InMemoryElectionStore : IElectionStore
 
     public Task<CampaignOutcome> CampaignAsync(string prefix, string candidateKey, SessionInfo session, long knownTerm, CancellationToken ct)
     {
+        var outcome = Campaign(prefix, candidateKey, session);
+        AfterCampaign?.Invoke(candidateKey);
+        return Task.FromResult(outcome);
+    }
+
+    private CampaignOutcome Campaign(string prefix, string candidateKey, SessionInfo session)
+    {
         lock (_lock)
         {
             if (!_keys.TryGetValue(candidateKey, out var own))
@@ -71,7 +91,7 @@ internal sealed class InMemoryElectionStore : IElectionStore
             }
             var predecessor = _keys.Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal) && kv.Value.Create < own.Create)
                 .OrderByDescending(kv => kv.Value.Create).Select(kv => kv.Key).FirstOrDefault();
-            return Task.FromResult(new CampaignOutcome(own.Create, predecessor, _revision, OwnKeyGone: false));
+            return new CampaignOutcome(own.Create, predecessor, _revision, OwnKeyGone: false);
         }
     }
 
@@ -80,7 +100,7 @@ internal sealed class InMemoryElectionStore : IElectionStore
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_lock)
         {
-            if (!_keys.ContainsKey(key))
+            if (fromRevision > 0 && _deletes.Any(d => d.Key == key && d.Revision >= fromRevision))
             {
                 self.Tell(deleted);
                 return Task.CompletedTask;
@@ -100,7 +120,7 @@ internal sealed class InMemoryElectionStore : IElectionStore
     public IFencedStore Fenced(string candidateKey, long term, LeaseGuard? guard) => new Fence(this, candidateKey, term, guard);
 
     public Task RehearseAsync(string candidateKey, long term, string activeKey, string epochKey, SessionInfo active, CancellationToken ct) =>
-        Task.CompletedTask;
+        RehearsalError is { } error ? Task.FromException(error) : Task.CompletedTask;
 
     private sealed class Fence(InMemoryElectionStore store, string candidateKey, long term, LeaseGuard? guard) : IFencedStore
     {
@@ -111,17 +131,18 @@ internal sealed class InMemoryElectionStore : IElectionStore
         public Task<RangeResponse> GetAsync(string key, CancellationToken cancellationToken = default) =>
             throw new NotSupportedException("the actor tests' services do not read");
 
+        // As the real FencedStore (an async method): a refusal is a faulted task, never a synchronous throw.
         public Task<TxnResponse> TxnAsync(IReadOnlyList<Compare> compares, IReadOnlyList<RequestOp> then, IReadOnlyList<RequestOp>? otherwise = null, CancellationToken cancellationToken = default)
         {
             if (guard is { IsValid: false })
             {
-                throw new LeadershipLostException($"lease guard expired; term {term} may already be over");
+                return Task.FromException<TxnResponse>(new LeadershipLostException($"lease guard expired; term {term} may already be over"));
             }
             lock (store._lock)
             {
                 if (!store._keys.TryGetValue(candidateKey, out var own) || own.Create != term)
                 {
-                    throw new LeadershipLostException($"fenced write refused: term {term} is over");
+                    return Task.FromException<TxnResponse>(new LeadershipLostException($"fenced write refused: term {term} is over"));
                 }
             }
             foreach (var op in then.Where(o => o.RequestCase == RequestOp.RequestOneofCase.RequestPut))

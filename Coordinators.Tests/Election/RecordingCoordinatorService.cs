@@ -27,16 +27,22 @@ internal sealed class RecordingCoordinatorService : ICoordinatorService
     // The leadership token of the last start.
     public CancellationToken Leadership { get; private set; }
 
+    /// <summary>When set, each start is recorded at once but completes only when this task does.</summary>
+    public Task? StartGate { get; set; }
+
     public Task StartAsync(long term, IFencedStore store, CancellationToken leadership)
     {
         Leadership = leadership;
         Starts.Writer.TryWrite(term);
-        return Task.CompletedTask;
+        return StartGate ?? Task.CompletedTask;
     }
+
+    /// <summary>When set, every stop fails with it (after being recorded).</summary>
+    public Exception? StopError { get; set; }
 
     public Task StopAsync(CancellationToken cancellationToken)
     {
         Stops.Writer.TryWrite(1);
-        return Task.CompletedTask;
+        return StopError is { } error ? Task.FromException(error) : Task.CompletedTask;
     }
 }

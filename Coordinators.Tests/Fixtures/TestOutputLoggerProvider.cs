@@ -1,14 +1,21 @@
+using System.Collections.Concurrent;
 using Xunit.Abstractions;
 using Microsoft.Extensions.Logging;
 
 namespace Coordinators.Tests.Fixtures;
 
-/// <summary>Writes log entries to the xunit test output, so a failing test shows what its actors did.</summary>
+/// <summary>
+/// Writes log entries to the xunit test output, so a failing test shows what its actors did, and keeps each
+/// formatted message in <see cref="Messages"/> for tests that assert something was logged.
+/// </summary>
 public sealed class TestOutputLoggerProvider(ITestOutputHelper output, LogLevel minimum = LogLevel.Debug) : ILoggerProvider
 {
     private volatile bool _disposed;
 
     public ILogger CreateLogger(string categoryName) => new OutputLogger(this, categoryName);
+
+    /// <summary>Every message logged so far, as "Level: text", in order.</summary>
+    public ConcurrentQueue<string> Messages { get; } = new();
 
     public void Dispose() => _disposed = true;
 
@@ -42,6 +49,7 @@ public sealed class TestOutputLoggerProvider(ITestOutputHelper output, LogLevel 
                 return;
             }
             var shortCategory = category[(category.LastIndexOf('.') + 1)..];
+            provider.Messages.Enqueue($"{logLevel}: {formatter(state, exception)}");
             var line = $"{DateTime.UtcNow:HH:mm:ss.fff} {logLevel,-11} {shortCategory}: {formatter(state, exception)}";
             provider.Write(exception is null ? line : line + Environment.NewLine + exception);
         }
