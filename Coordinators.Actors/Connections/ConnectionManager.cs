@@ -26,7 +26,10 @@ namespace Coordinators.Actors.Connections;
 /// </example>
 public sealed class ConnectionManager : IAsyncDisposable
 {
+    private static int s_managers;
+    // The system the manager's actor lives in; terminated at dispose only when the manager made it (_ownsSystem).
     private readonly ActorSystem _system;
+    private readonly bool _ownsSystem;
     private readonly IActorRef _actor;
     private readonly GrpcComponentClientFactory? _ownedFactory;
     // Routed clients are stateless apart from their round-robin cursor: one per target is enough.
@@ -37,6 +40,16 @@ public sealed class ConnectionManager : IAsyncDisposable
 
     /// <summary>Creates a manager reading sessions through <paramref name="etcd"/>; it runs its own small actor system.</summary>
     public ConnectionManager(EtcdClient etcd, ConnectionManagerOptions? options = null)
+        : this(etcd, options, null)
+    {
+    }
+
+    /// <summary>
+    /// Creates a manager whose actors run in <paramref name="system"/> (a process's own actor system, or a test's with
+    /// Akka's TestScheduler); the system is not terminated by <see cref="DisposeAsync"/>, only the manager's actors
+    /// stopped. With <paramref name="system"/> null the manager runs its own small actor system.
+    /// </summary>
+    public ConnectionManager(EtcdClient etcd, ConnectionManagerOptions? options, ActorSystem? system)
     {
         ArgumentNullException.ThrowIfNull(etcd);
         Options = options ?? new ConnectionManagerOptions();
@@ -47,8 +60,10 @@ public sealed class ConnectionManager : IAsyncDisposable
             _ownedFactory = grpc;
             factory = grpc;
         }
-        _system = Runtime.ActorSystemHost.CreateStandalone("connections", Options.LoggerFactory);
-        _actor = _system.ActorOf(Props.Create(() => new ConnectionManagerActor(etcd, Options, Registry, factory)), "connection-manager");
+        _ownsSystem = system is null;
+        _system = system ?? Runtime.ActorSystemHost.CreateStandalone("connections", Options.LoggerFactory);
+        var name = _ownsSystem ? "connection-manager" : $"connection-manager-{Interlocked.Increment(ref s_managers)}";
+        _actor = _system.ActorOf(Props.Create(() => new ConnectionManagerActor(etcd, Options, Registry, factory)), name);
     }
 
     /// <summary>The options the manager was made with.</summary>
@@ -141,10 +156,27 @@ public sealed class ConnectionManager : IAsyncDisposable
         {
             return;
         }
-        await _system.Terminate().ConfigureAwait(false);
+        if (_ownsSystem)
+        {
+            await _system.Terminate().ConfigureAwait(false);
+        }
+        else if (!_system.WhenTerminated.IsCompleted)
+        {
+            // Stops the manager and its ClientActors (their calls fail with Unavailable), not the system it shares.
+            try
+            {
+                await _actor.GracefulStop(StopTimeout).ConfigureAwait(false);
+            }
+            catch (TaskCanceledException) when (_system.WhenTerminated.IsCompleted)
+            {
+                // The shared system terminated meanwhile, which stopped the manager's actors as well.
+            }
+        }
         Registry.CompleteAll();
         _ownedFactory?.Dispose();
     }
+
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(10);
 
     internal void Reresolve(ClientHandle handle) => _actor.Tell(new Reresolve(handle.Key, handle.ServerId));
 
