@@ -36,6 +36,26 @@ public sealed class ClientRegistry
     /// <summary>Number of handles (any state), i.e. live ClientActors.</summary>
     public int Count => _snapshot.ByKey.Count;
 
+    private static readonly ClientState[] s_liveStates = [ClientState.Connecting, ClientState.Online, ClientState.Offline];
+
+    /// <summary>How many clients each role has in each live state (zero counts included), for the clients gauge.</summary>
+    public IEnumerable<(string Role, string State, long Count)> CountByRoleAndState()
+    {
+        var snapshot = _snapshot;
+        foreach (var (role, handles) in snapshot.AllByRole)
+        {
+            foreach (var state in s_liveStates)
+            {
+                var count = 0L;
+                foreach (var h in handles)
+                {
+                    count += h.State == state ? 1 : 0;
+                }
+                yield return (role, state.ToString().ToLowerInvariant(), count);
+            }
+        }
+    }
+
     /// <summary>Publishes or replaces the handle of its key and notifies the role's watchers on an Online/Offline change.</summary>
     public void Publish(ClientHandle handle, string reason)
     {

@@ -37,6 +37,8 @@ public sealed class ConnectionManager : IAsyncDisposable
     // Calls currently waiting for a coordinator primary (bounded by Options.MaxPrimaryWaiters).
     private int _primaryWaiters;
     private int _disposed;
+    // Reports the registry's clients in the clients gauge until disposed.
+    private readonly IDisposable _telemetry;
 
     /// <summary>Creates a manager reading sessions through <paramref name="etcd"/>; it runs its own small actor system.</summary>
     public ConnectionManager(EtcdClient etcd, ConnectionManagerOptions? options = null)
@@ -64,6 +66,7 @@ public sealed class ConnectionManager : IAsyncDisposable
         _system = system ?? Runtime.ActorSystemHost.CreateStandalone("connections", Options.LoggerFactory);
         var name = _ownsSystem ? "connection-manager" : $"connection-manager-{Interlocked.Increment(ref s_managers)}";
         _actor = _system.ActorOf(Props.Create(() => new ConnectionManagerActor(etcd, Options, Registry, factory)), name);
+        _telemetry = Telemetry.TrackClients(Registry.CountByRoleAndState);
     }
 
     /// <summary>The options the manager was made with.</summary>
@@ -173,6 +176,7 @@ public sealed class ConnectionManager : IAsyncDisposable
             }
         }
         Registry.CompleteAll();
+        _telemetry.Dispose();
         _ownedFactory?.Dispose();
     }
 

@@ -64,12 +64,40 @@ public sealed class RoutedComponentClient : IComponentClient
         if (first is null && !_waitForPrimary)
         {
             // The fail-fast path: one snapshot read, no allocation beyond the exception.
+            Telemetry.RecordFailFast(TargetRole);
             return Task.FromException<T>(NotOnline());
         }
         return RunAsync(call, options, first);
     }
 
+    // The role a call's metrics are tagged with: the role asked for, or the target server's role once it is known.
+    private string TargetRole => _role ?? _registry.ByServerId(_serverId)?.Role ?? "unknown";
+
     private async Task<T> RunAsync<T>(Func<IComponentClient, CallOptions, Task<T>> call, CallOptions options, ClientHandle? first)
+    {
+        var started = _time.GetTimestamp();
+        var status = "OK";
+        try
+        {
+            return await AttemptAsync(call, options, first).ConfigureAwait(false);
+        }
+        catch (RpcException e)
+        {
+            status = RpcErrors.StatusName(e.StatusCode);
+            throw;
+        }
+        catch (OperationCanceledException)
+        {
+            status = "CANCELLED";
+            throw;
+        }
+        finally
+        {
+            Telemetry.RecordCall(TargetRole, status, _time.GetElapsedTime(started));
+        }
+    }
+
+    private async Task<T> AttemptAsync<T>(Func<IComponentClient, CallOptions, Task<T>> call, CallOptions options, ClientHandle? first)
     {
         var deadline = options.Deadline?.ToUniversalTime()
             ?? (_waitForPrimary ? Now + _policy.AttemptTimeout * _policy.MaxAttempts : null);

@@ -43,8 +43,23 @@ public static class Telemetry
         "coordinators.session.keepalive.duration", "s", "Round trip of each acknowledged lease keep-alive",
         tags: null, advice: SecondsBuckets);
 
+    /// <summary>Every call a routed client (ConnectionManager.ForRole / ForServer) returned, retries included.</summary>
+    public static readonly Histogram<double> CallDuration = s_meter.CreateHistogram<double>(
+        "coordinators.connections.call.duration", "s", "Calls made through the ConnectionManager, from the caller's start to its answer or error",
+        tags: null, advice: SecondsBuckets);
+
+    /// <summary>Calls refused at once because no client of the target was Online (no attempt made).</summary>
+    public static readonly Counter<long> FailFastRejections = s_meter.CreateCounter<long>(
+        "coordinators.connections.failfast", "{call}", "Calls the ConnectionManager refused at once: no Online client of the target");
+
+    // The ConnectionManagers whose clients the clients gauge reports, by a key unique per manager.
+    private static readonly ConcurrentDictionary<object, Func<IEnumerable<(string Role, string State, long Count)>>> s_clients = new();
+
     static Telemetry()
     {
+        s_meter.CreateObservableGauge("coordinators.connections.clients",
+            () => s_clients.Values.SelectMany(f => f()).Select(c => new Measurement<long>(c.Count, TargetTag(c.Role), new("state", c.State))),
+            "{client}", "ConnectionManager clients per target role and state (connecting, online, offline)");
         s_meter.CreateObservableGauge("coordinators.role.primary", () => Observe(t => t.IsPrimary() ? 1 : 0), "{primary}",
             "1 while this process is the serving primary of its coordinator role, 0 while standby (or any other state)");
         s_meter.CreateObservableGauge("coordinators.component.healthy", () => Observe(t => t.IsHealthy() ? 1 : 0), "{component}",
@@ -66,6 +81,28 @@ public static class Telemetry
         return new Untrack(key);
     }
 
+    /// <summary>Reports a ConnectionManager's clients (per target role and state) in the clients gauge until disposed.</summary>
+    public static IDisposable TrackClients(Func<IEnumerable<(string Role, string State, long Count)>> counts)
+    {
+        var key = new object();
+        s_clients[key] = counts;
+        return new Untrack(key);
+    }
+
+    /// <summary>Records a routed call's outcome: <paramref name="status"/> is the gRPC status code name (OK on success).</summary>
+    public static void RecordCall(string targetRole, string status, TimeSpan elapsed) =>
+        CallDuration.Record(elapsed.TotalSeconds, TargetTag(targetRole), new("rpc.grpc.status_code", status));
+
+    /// <summary>Records a call refused without an attempt (and its outcome in <see cref="CallDuration"/>).</summary>
+    public static void RecordFailFast(string targetRole)
+    {
+        FailFastRejections.Add(1, TargetTag(targetRole));
+        RecordCall(targetRole, "UNAVAILABLE", TimeSpan.Zero);
+    }
+
+    /// <summary>The tag naming the role a call or client is for (the caller's own role is not a tag of these).</summary>
+    public static KeyValuePair<string, object?> TargetTag(string role) => new("target.role", role);
+
     /// <summary>The role tag every measurement carries.</summary>
     public static KeyValuePair<string, object?> RoleTag(string role) => new("role", role);
 
@@ -79,6 +116,10 @@ public static class Telemetry
 
     private sealed class Untrack(object key) : IDisposable
     {
-        public void Dispose() => s_tracked.TryRemove(key, out _);
+        public void Dispose()
+        {
+            s_tracked.TryRemove(key, out _);
+            s_clients.TryRemove(key, out _);
+        }
     }
 }

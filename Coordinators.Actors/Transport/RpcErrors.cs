@@ -46,4 +46,16 @@ public static class RpcErrors
     /// <summary>An RpcException with <paramref name="code"/> and <paramref name="detail"/>.</summary>
     public static RpcException Create(StatusCode code, string detail, Exception? debug = null) =>
         new(new Status(code, detail, debug));
+
+    // gRPC's canonical names of the status codes, indexed by code (as grpc-go and OpenTelemetry spell them).
+    private static readonly string[] s_names =
+    [
+        "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS",
+        "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED",
+        "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED",
+    ];
+
+    /// <summary>The canonical name of <paramref name="code"/> (e.g. DEADLINE_EXCEEDED), or its number when unknown.</summary>
+    public static string StatusName(StatusCode code) =>
+        (int)code >= 0 && (int)code < s_names.Length ? s_names[(int)code] : ((int)code).ToString(System.Globalization.CultureInfo.InvariantCulture);
 }
