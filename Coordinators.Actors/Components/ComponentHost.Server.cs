@@ -15,6 +15,9 @@ public sealed partial class ComponentHost
     /// <summary>The gRPC server once the GrpcServer stage started; null before.</summary>
     public ComponentServer? Server { get; private set; }
 
+    /// <summary>"host:port" of the process's HTTP endpoint once it started (published in the session), else null.</summary>
+    public string? HttpAddress { get; set; }
+
     /// <summary>The address the component listens on ("host:port"); empty before the server started.</summary>
     public string Address => Snapshot.Address;
 

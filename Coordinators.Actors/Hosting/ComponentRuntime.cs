@@ -52,7 +52,11 @@ public sealed class ComponentRuntime : IAsyncDisposable
         {
             // Before the session: /healthz and /readyz answer (503 while Initializing) from early in the start.
             Host.AddStage("http", ComponentStages.GrpcServer + 50,
-                async ct => Http = await HealthHttpServer.StartAsync(Host, http, options.Session.Ttl, time, ct).ConfigureAwait(false),
+                async ct =>
+                {
+                    Http = await HealthHttpServer.StartAsync(Host, http, options.Session.Ttl, time, ct).ConfigureAwait(false);
+                    Host.HttpAddress = Http.Address;
+                },
                 async _ =>
                 {
                     if (Http is { } server)

@@ -19,6 +19,11 @@ public sealed record SessionInfo
     /// <summary>host:port of its gRPC server.</summary>
     [JsonPropertyName("address")] public string Address { get; init; } = string.Empty;
 
+    /// <summary>host:port of its HTTP endpoint (/healthz, /readyz, /metrics) when it serves one, else null.</summary>
+    [JsonPropertyName("http")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Http { get; init; }
+
     /// <summary>Machine name.</summary>
     [JsonPropertyName("hostName")] public string HostName { get; init; } = string.Empty;
 

@@ -34,6 +34,7 @@ internal static class SessionBuilder
                 ServerId = serverId,
                 Role = settings.Role,
                 Address = settings.Host.Address,
+                Http = settings.Host.HttpAddress,
                 HostName = Environment.MachineName,
                 Pid = Environment.ProcessId,
                 Version = Version,

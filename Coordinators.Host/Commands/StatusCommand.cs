@@ -65,7 +65,7 @@ internal static class StatusCommand
         try
         {
             var status = await ClusterStatus.ReadAsync(etcd, layout, ct).ConfigureAwait(false);
-            Render(status, json, console, output, clear: false);
+            Render(status, await ReadinessProbe.ReadAsync(status.Sessions, ct).ConfigureAwait(false), json, console, output, clear: false);
             if (!watch)
             {
                 return ExitCodes.Ok;
@@ -73,7 +73,7 @@ internal static class StatusCommand
             await foreach (var _ in etcd.Watch(layout.Root + "/", new WatchOptions { Prefix = true, StartRevision = status.Revision + 1 }, ct).ConfigureAwait(false))
             {
                 status = await ClusterStatus.ReadAsync(etcd, layout, ct).ConfigureAwait(false);
-                Render(status, json, console, output, clear: true);
+                Render(status, await ReadinessProbe.ReadAsync(status.Sessions, ct).ConfigureAwait(false), json, console, output, clear: true);
             }
             return ExitCodes.Ok;
         }
@@ -88,11 +88,11 @@ internal static class StatusCommand
         }
     }
 
-    private static void Render(ClusterStatus status, bool json, IAnsiConsole console, TextWriter output, bool clear)
+    private static void Render(ClusterStatus status, IReadOnlyDictionary<long, string> ready, bool json, IAnsiConsole console, TextWriter output, bool clear)
     {
         if (json)
         {
-            output.WriteLine(ToJson(status).ToJsonString());
+            output.WriteLine(ToJson(status, ready).ToJsonString());
             return;
         }
         if (clear)
@@ -116,11 +116,12 @@ internal static class StatusCommand
         }
         console.Write(roles);
         var sessions = new Table().Title("sessions");
-        sessions.AddColumns("role", "serverId", "address", "pid", "lease", "started");
+        sessions.AddColumns("role", "serverId", "address", "pid", "lease", "started", "http", "/readyz");
         foreach (var s in status.Sessions)
         {
             sessions.AddRow(s.Role, s.ServerId.ToString(CultureInfo.InvariantCulture), Markup.Escape(s.Address), s.Pid.ToString(CultureInfo.InvariantCulture),
-                s.LeaseId.ToString("x", CultureInfo.InvariantCulture), s.StartedAt.ToString("HH:mm:ss", CultureInfo.InvariantCulture));
+                s.LeaseId.ToString("x", CultureInfo.InvariantCulture), s.StartedAt.ToString("HH:mm:ss", CultureInfo.InvariantCulture),
+                Markup.Escape(s.Http ?? "-"), Markup.Escape(ready.GetValueOrDefault(s.ServerId, "-")));
         }
         console.Write(sessions);
         foreach (var w in status.Warnings)
@@ -129,8 +130,17 @@ internal static class StatusCommand
         }
     }
 
-    private static JsonObject ToJson(ClusterStatus status)
+    private static JsonObject ToJson(ClusterStatus status, IReadOnlyDictionary<long, string> ready)
     {
+        JsonNode? WithReady(SessionInfo s)
+        {
+            var node = JsonNode.Parse(s.ToJson())!;
+            if (ready.TryGetValue(s.ServerId, out var r))
+            {
+                node["ready"] = r;
+            }
+            return node;
+        }
         static JsonNode? Session(SessionInfo? s) => s is null ? null : JsonNode.Parse(s.ToJson());
         var coordinators = new JsonArray();
         foreach (var r in status.Coordinators)
@@ -152,7 +162,7 @@ internal static class StatusCommand
         {
             ["revision"] = status.Revision,
             ["coordinators"] = coordinators,
-            ["sessions"] = new JsonArray([.. status.Sessions.Select(Session)]),
+            ["sessions"] = new JsonArray([.. status.Sessions.Select(WithReady)]),
             ["warnings"] = new JsonArray([.. status.Warnings.Select(w => (JsonNode)JsonValue.Create(w))]),
         };
     }

@@ -103,6 +103,29 @@ public sealed class ConnectionMetricsTests
         Assert.Equal(0, await node.WaitForExitAsync(Backstop));
     }
 
+    [Fact]
+    public async Task Status_SessionsWithAnHttpEndpoint_ShowEachOnesReadyzAnswer()
+    {
+        await using var cluster = await EtcdCluster.StartAsync(new EtcdClusterOptions());
+        await using var primary = Run(cluster, Roles.RootCoord);
+        var (primaryId, primaryHttp) = await ReadyAsync(primary);
+        await primary.WaitForLineAsync(l => l.StartsWith($"STATE role=rootcoord serverId={primaryId} state=Healthy", StringComparison.Ordinal), Backstop);
+        await using var standby = Run(cluster, Roles.RootCoord);
+        var (standbyId, standbyHttp) = await ReadyAsync(standby);
+
+        var result = await HostRunner.RunAsync(["status", "--etcd", cluster.ClientUrls[0], "--root", "m", "--json"]);
+
+        Assert.Equal(0, result.ExitCode);
+        using var json = System.Text.Json.JsonDocument.Parse(result.StandardOutput);
+        var sessions = json.RootElement.GetProperty("sessions").EnumerateArray()
+            .ToDictionary(s => s.GetProperty("serverId").GetInt64(), s => (Http: s.GetProperty("http").GetString(), Ready: s.GetProperty("ready").GetString()));
+        Assert.Equal((primaryHttp, "200 Healthy"), sessions[primaryId]);
+        Assert.Equal((standbyHttp, "200 StandBy"), sessions[standbyId]);
+
+        var table = await HostRunner.RunAsync(["status", "--etcd", cluster.ClientUrls[0], "--root", "m"]);
+        Assert.Contains("200 StandBy", table.StandardOutput, StringComparison.Ordinal);
+    }
+
     private static async Task<bool> Delay()
     {
         await Task.Delay(100);
