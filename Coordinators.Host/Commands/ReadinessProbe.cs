@@ -17,20 +17,22 @@ internal static class ReadinessProbe
     {
         using var http = new HttpClient { Timeout = Timeout };
         var probes = sessions.Where(s => !string.IsNullOrEmpty(s.Http))
-            .Select(async s => (s.ServerId, Ready: await ProbeAsync(http, s.Http!, ct).ConfigureAwait(false)))
+            .Select(async s => (s.ServerId, Ready: await ProbeAsync(http, s.Http!, s.ServerId, ct).ConfigureAwait(false)))
             .ToList();
         var results = await Task.WhenAll(probes).ConfigureAwait(false);
         return results.ToDictionary(r => r.ServerId, r => r.Ready);
     }
 
-    private static async Task<string> ProbeAsync(HttpClient http, string address, CancellationToken ct)
+    private static async Task<string> ProbeAsync(HttpClient http, string address, long serverId, CancellationToken ct)
     {
         try
         {
             using var response = await http.GetAsync(new Uri($"http://{address}/readyz"), ct).ConfigureAwait(false);
-            var body = (await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false)).Trim();
-            // The body ends with the component's state ("ok: rootcoord server 3: Healthy").
-            var state = body[(body.LastIndexOf(' ') + 1)..];
+            var body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+            // One line per component ("rootcoord server 3: Healthy"); a standalone process answers for all of its roles.
+            var lines = body.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var line = lines.FirstOrDefault(l => l.Contains($"server {serverId}:", StringComparison.Ordinal)) ?? lines.LastOrDefault() ?? "";
+            var state = line[(line.LastIndexOf(' ') + 1)..];
             return string.Create(CultureInfo.InvariantCulture, $"{(int)response.StatusCode} {state}");
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)

@@ -66,13 +66,9 @@ internal static class StandaloneCommand
         }
 
         var options = configuration.Options;
-        if (options.HttpListen is { } http)
-        {
-            // One endpoint per role on one address cannot work; a process-wide one is not built yet.
-            await result.InvocationConfiguration.Error.WriteLineAsync(
-                $"coordinators: http.listen = \"{http}\" ({configuration.DescribeOrigin("coordinators:http:listen")}) is served by 'run' only; standalone serves no /healthz yet").ConfigureAwait(false);
-            return ExitCodes.BadConfiguration;
-        }
+        // One endpoint for the whole process (one line per role), not one per role: the runtimes must not start their own.
+        var httpListen = options.HttpListen;
+        options = options with { HttpListen = null };
         EmbeddedEtcd? embedded = null;
         if (!configuration.Configuration.GetSection("coordinators:etcd:endpoints").Exists())
         {
@@ -88,6 +84,7 @@ internal static class StandaloneCommand
         var clients = new InProcessComponentClientFactory(directory, grpcFallback);
         var runtimes = new List<ComponentRuntime>();
         ConnectionManager? proxyConnections = null;
+        HealthHttpServer? httpServer = null;
         try
         {
             foreach (var role in Roles.All)
@@ -101,6 +98,15 @@ internal static class StandaloneCommand
                 proxyConnections ??= role == Roles.Proxy ? connections : null;
                 RegisterInProcess(directory, new HostComponentService(runtime.Host, role == Roles.Proxy ? connections : null));
                 runtimes.Add(runtime);
+            }
+            if (httpListen is not null)
+            {
+                httpServer = await HealthHttpServer.StartAsync([.. runtimes.Select(r => r.Host)], httpListen, options.Session.Ttl, TimeProvider.System, ct).ConfigureAwait(false);
+                foreach (var r in runtimes)
+                {
+                    r.Host.HttpAddress = httpServer.Address;
+                }
+                output.WriteLine($"HTTP address={httpServer.Address} paths=/healthz,/readyz,/metrics");
             }
             // Coordinators first so the proxy finds primaries at once; each group starts in parallel.
             await Task.WhenAll(runtimes.Where(r => Roles.IsCoordinator(r.Role)).Select(r => r.StartAsync(ct))).ConfigureAwait(false);
@@ -132,6 +138,10 @@ internal static class StandaloneCommand
                 {
                     logger.LogWarning("stopping {Role} failed: {Error}", r.Role, e.Message);
                 }
+            }
+            if (httpServer is not null)
+            {
+                await httpServer.DisposeAsync().ConfigureAwait(false);
             }
             etcd.Dispose();
             if (embedded is not null)

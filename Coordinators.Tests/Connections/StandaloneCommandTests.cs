@@ -29,13 +29,27 @@ public sealed class StandaloneCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task Standalone_HttpListen_RefusedNamingTheKeyAndItsOrigin()
+    public async Task Standalone_Http_OneEndpointAnswersForEveryRole()
     {
-        var result = await HostRunner.RunAsync(["standalone", "--http", "127.0.0.1:9999"], TimeSpan.FromSeconds(30));
+        await using var process = StartStandalone("--http", "127.0.0.1:0");
+        var line = await process.WaitForLineAsync(l => l.StartsWith("HTTP address=", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
+        var address = line.Split(' ')[1]["address=".Length..];
+        await process.WaitForLineAsync(l => l.StartsWith("STANDALONE READY ", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
+        using var http = new HttpClient();
 
-        Assert.Equal(2, result.ExitCode);
-        Assert.Equal("coordinators: http.listen = \"127.0.0.1:9999\" (command-line switch) is served by 'run' only; standalone serves no /healthz yet\n",
-            result.StandardError);
+        using var ready = await http.GetAsync(new Uri($"http://{address}/readyz"));
+        var lines = (await ready.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(System.Net.HttpStatusCode.OK, ready.StatusCode);
+        Assert.Equal(8, lines.Length);
+        Assert.All(lines, l => Assert.EndsWith(": Healthy", l, StringComparison.Ordinal));
+        using var healthz = await http.GetAsync(new Uri($"http://{address}/healthz"));
+        Assert.Equal(System.Net.HttpStatusCode.OK, healthz.StatusCode);
+        var metrics = await http.GetStringAsync(new Uri($"http://{address}/metrics"));
+        // Every coordinator role is primary in standalone: four role_primary series at 1.
+        Assert.Equal(4, metrics.Split('\n').Count(l => l.StartsWith("coordinators_role_primary{", StringComparison.Ordinal) && l.EndsWith(" 1", StringComparison.Ordinal)));
+
+        process.Signal(UnixSignal.SIGTERM);
+        Assert.Equal(0, await process.WaitForExitAsync(TimeSpan.FromSeconds(30)));
     }
 
     [Fact]
@@ -72,8 +86,8 @@ public sealed class StandaloneCommandTests : IDisposable
     public void Dispose() => _folder.Delete(recursive: true);
 
     // --stop-on-stdin-eof: a test host that dies takes the process (and so its etcd) along.
-    private HostRunner StartStandalone() =>
-        HostRunner.Start(["standalone", "--session-ttl", "2s", "--stop-on-stdin-eof"], workingDirectory: _folder.FullName);
+    private HostRunner StartStandalone(params string[] extra) =>
+        HostRunner.Start(["standalone", "--session-ttl", "2s", "--stop-on-stdin-eof", .. extra], workingDirectory: _folder.FullName);
 
     private static async Task<int> EtcdPidAsync(HostRunner process)
     {
