@@ -53,6 +53,8 @@ internal sealed class ChildLauncher
             "--listen", "127.0.0.1:" + listenPort.ToString(CultureInfo.InvariantCulture),
             // The demo holds each child's stdin pipe: if the demo itself is SIGKILLed, its children stop too.
             "--stop-on-stdin-eof",
+            // Every child serves /healthz, /readyz and /metrics; the demo records each one's metrics at the end.
+            "--http", "127.0.0.1:0",
         ];
         foreach (var a in args)
         {

@@ -36,6 +36,9 @@ internal sealed class DemoChild
 
     public string LogFile { get; }
 
+    /// <summary>"host:port" of the running incarnation's HTTP endpoint (from its READY line), or null before it.</summary>
+    public string? HttpAddress { get; private set; }
+
     /// <summary>True between SIGSTOP and SIGCONT.</summary>
     public bool Paused { get; private set; }
 
@@ -209,6 +212,7 @@ internal sealed class DemoChild
         WriteLog(log, stdout ? line : "[stderr] " + line);
         if (stdout && line.StartsWith("READY", StringComparison.Ordinal))
         {
+            HttpAddress = line.Split(' ').FirstOrDefault(f => f.StartsWith("http=", StringComparison.Ordinal))?["http=".Length..];
             _events.Add("ready-line", Name, new JsonObject { ["line"] = line });
         }
     }

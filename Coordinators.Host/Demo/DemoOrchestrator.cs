@@ -121,6 +121,8 @@ internal sealed class DemoOrchestrator
             // Takeovers are counted up to the same moment: stopping every child at once lets a standby take over
             // from a primary that resigned first, and that takeover is not part of the run being checked.
             var endMs = _events.NowMs;
+            table.Status = "recording each process's metrics";
+            var metrics = await MetricsRecorder.RecordAsync(children.All, outDir, CancellationToken.None).ConfigureAwait(false);
             table.Status = "stopping the cluster";
             await children.StopAllAsync(interrupted ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(5)).ConfigureAwait(false);
             await watchers.CancelAsync().ConfigureAwait(false);
@@ -139,7 +141,7 @@ internal sealed class DemoOrchestrator
             var invariants = interrupted ? [] : InvariantChecker.Check(results, sampler, workload.Records(), fatal is null ? finalProblems : [fatal], epochsAtStart, epochsAtEnd, takeovers);
             var exit = interrupted ? Interrupted : fatal is null && invariants.All(i => i.Passed) ? 0 : Failed;
             Result = new DemoRun(_options, endpoint, embedded is not null, children.All, plan, results, invariants, workload.PerSecond(),
-                _events.Snapshot(), children.SurvivingPids(), readyMs, _events.NowMs, interrupted, exit, _events.StartedAt);
+                _events.Snapshot(), children.SurvivingPids(), readyMs, _events.NowMs, interrupted, exit, _events.StartedAt, metrics);
             await DemoReport.WriteAsync(Result, Path.Combine(outDir, "report.json")).ConfigureAwait(false);
             await File.WriteAllTextAsync(Path.Combine(outDir, "timeline.svg"), TimelineSvg.Render(Result), CancellationToken.None).ConfigureAwait(false);
         }

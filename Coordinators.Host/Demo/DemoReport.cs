@@ -19,7 +19,8 @@ internal sealed record DemoRun(
     double EndMs,
     bool Interrupted,
     int ExitCode,
-    DateTimeOffset StartedAt);
+    DateTimeOffset StartedAt,
+    JsonObject? Metrics = null);
 
 /// <summary>
 /// Writes DIR/report.json: the options, every process with all its pids, each fault's measurements, the
@@ -68,6 +69,8 @@ internal static class DemoReport
                     ["second"] = s.Second, ["ok"] = s.Ok, ["failed"] = s.Failed, ["meanMs"] = s.MeanLatencyMs, ["maxMs"] = s.MaxLatencyMs,
                 }).ToArray()),
             },
+            // Each running process's /metrics at the end of the run, summed per figure (the full text is in metrics/NAME.prom).
+            ["metrics"] = run.Metrics?.DeepClone(),
             ["events"] = new JsonArray(run.Events.Select(e => (JsonNode)new JsonObject
             {
                 ["atMs"] = e.AtMs, ["wall"] = e.Wall.ToString("O"), ["kind"] = e.Kind, ["process"] = e.Process,

@@ -43,6 +43,13 @@ public sealed class DemoEndToEndTests : IDisposable
         Assert.All(faults.Take(2), f => Assert.Equal(0, f!["callsFailed"]!.GetValue<int>()));
         Assert.Equal(faults[2]!["callsFailed"]!.GetValue<int>(), faults[2]!["callsFailedAtKilledNode"]!.GetValue<int>());
         Assert.Equal(15, report["processes"]!.AsArray().Count);
+        // Every child served /metrics to the end: one primary per coordinator role, and the proxy's routed calls counted.
+        var metrics = report["metrics"]!.AsObject();
+        Assert.Equal(15, metrics.Count);
+        Assert.All(metrics, m => Assert.Null(m.Value!["error"]));
+        Assert.Equal(4, metrics.Sum(m => m.Value!["primary"]!.GetValue<double>()));
+        Assert.True(metrics.Where(m => m.Key.StartsWith("proxy", StringComparison.Ordinal)).Sum(m => m.Value!["calls"]!.GetValue<double>()) > 1000);
+        Assert.All(metrics, m => Assert.True(File.Exists(Path.Combine(_out, "metrics", m.Key + ".prom")), m.Key));
         AssertNoProcessLeft(report);
         Assert.StartsWith("<svg", await File.ReadAllTextAsync(Path.Combine(_out, "timeline.svg")), StringComparison.Ordinal);
         Assert.Contains("PASSED", result.StandardOutput, StringComparison.Ordinal);
