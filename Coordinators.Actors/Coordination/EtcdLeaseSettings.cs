@@ -134,7 +134,9 @@ public sealed record EtcdLeaseSettings
             throw Bad(configPath, "endpoints", "nothing", "the etcd client URLs, e.g. endpoints = [\"http://127.0.0.1:2379\"]");
         }
         var value = config.GetValue("endpoints");
-        var list = value.IsArray() ? config.GetStringList("endpoints") : (IList<string>)value.GetString().Split(',');
+        // A list, or one comma-separated string as in coordinators.etcd.endpoints (an empty list reads as no string).
+        var text = value.IsArray() ? null : value.GetString();
+        var list = text is null ? config.GetStringList("endpoints") ?? [] : (IList<string>)text.Split(',');
         var endpoints = list.Select(e => e.Trim()).Where(e => e.Length > 0).ToArray();
         if (endpoints.Length == 0)
         {
