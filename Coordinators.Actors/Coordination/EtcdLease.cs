@@ -31,7 +31,8 @@ public sealed class EtcdLease : Lease, IAsyncDisposable
     private readonly SemaphoreSlim _gate = new(1, 1);
     // The current acquisition (held, or lost and not yet released); null when idle. Written under _gate.
     private volatile LeaseHolding? _holding;
-    // The running Acquire/Release, so disposal waits for it.
+    // The newest Acquire/Release. Each one never faults (its outcome goes to the caller's task) and disposal waits
+    // on the gate for the one running.
     private Task _pending = Task.CompletedTask;
     private int _disposed;
 
@@ -131,7 +132,9 @@ public sealed class EtcdLease : Lease, IAsyncDisposable
         {
             return;
         }
+        // Wait for the newest Acquire or Release, then for whichever still holds the gate; later ones fail fast.
         await _pending.ConfigureAwait(false);
+        await _gate.WaitAsync().ConfigureAwait(false);
         var h = _holding;
         _holding = null;
         if (h is not null)
@@ -140,7 +143,7 @@ public sealed class EtcdLease : Lease, IAsyncDisposable
             await RevokeQuietlyAsync(h.LeaseId).ConfigureAwait(false);
         }
         _etcd.Dispose();
-        _gate.Dispose();
+        _gate.Release();
     }
 
     private async Task<bool> AcquireAsync(Action<Exception?>? callback, Task acquireCompleted)
@@ -194,7 +197,8 @@ public sealed class EtcdLease : Lease, IAsyncDisposable
     /// <summary>Put if absent, in one Txn; (term, header revision), or term 0 when another owner holds the key.</summary>
     private async Task<(long Term, long Revision)> ClaimAsync(long leaseId, CancellationToken ct)
     {
-        for (var attempt = 0; ; attempt++)
+        // At most three rounds: a key of ours under an earlier etcd lease is revoked once, then claimed again.
+        for (var attempt = 0; attempt < 3; attempt++)
         {
             var response = await _etcd.Txn()
                 .If(Cmp.CreateRevision(Key) == 0)
@@ -209,7 +213,7 @@ public sealed class EtcdLease : Lease, IAsyncDisposable
             var kvs = response.Responses[0].ResponseRange.Kvs;
             if (kvs.Count == 0)
             {
-                continue; // deleted between the compare and the read: cannot happen in one Txn, but harmless
+                continue; // absent although the compare said present: not possible within one Txn; claim again
             }
             var kv = kvs[0];
             if (kv.Lease == leaseId)
@@ -228,6 +232,7 @@ public sealed class EtcdLease : Lease, IAsyncDisposable
             _log.Taken(Key, Settings.OwnerName, holder);
             return (0, revision);
         }
+        throw new LeaseException($"acquiring {Key} for {Settings.OwnerName}: the key changed under every attempt");
     }
 
     private async Task<bool> ReleaseAsync()
@@ -268,15 +273,7 @@ public sealed class EtcdLease : Lease, IAsyncDisposable
 
     private async Task RunAsync(Func<Task<bool>> operation, TaskCompletionSource<bool> result)
     {
-        try
-        {
-            await _gate.WaitAsync().ConfigureAwait(false);
-        }
-        catch (ObjectDisposedException e)
-        {
-            result.TrySetException(new LeaseException($"{Key}: the lease is disposed ({e.Message})"));
-            return;
-        }
+        await _gate.WaitAsync().ConfigureAwait(false);
         try
         {
             result.TrySetResult(await operation().ConfigureAwait(false));

@@ -188,6 +188,9 @@ internal sealed class LeaseHolding : IAsyncDisposable
                         }
                     }
                 }
+                // The client's watch resumes by itself and never ends; should it, start again after a pause.
+                failures++;
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(1000, 50 << Math.Min(failures, 5))), _time, ct).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
