@@ -60,4 +60,32 @@ public sealed class EtcdLeaseSettingsTests
             (s.Ttl, s.KeepAliveInterval, s.OperationTimeout, s.GuardMargin));
         Assert.Equal(typeof(EtcdLease), Type.GetType(EtcdLease.LeaseClass));
     }
+
+    [Fact]
+    public void Create_ReadmeHocon_Parses()
+    {
+        // The block README.md shows, verbatim.
+        var config = ConfigurationFactory.ParseString("""
+            akka.coordination.lease.etcd {
+              lease-class = "Coordinators.Actors.Coordination.EtcdLease, Coordinators.Actors"
+              endpoints = ["http://10.0.0.1:2379", "http://10.0.0.2:2379"]   # or one comma-separated string
+              root = "my-app"                  # the lease named N is the key my-app/lease/N (default root: coordinators)
+              username = null, password = null # etcd auth
+              tls { ca-file = null, cert-file = null, key-file = null }
+              heartbeat-timeout = 10s          # the etcd lease TTL (whole seconds, at least 2 s)
+              heartbeat-interval = 2s          # keep-alive period, below half the TTL
+              lease-operation-timeout = 5s     # bound of Acquire and Release
+              lease-guard-margin = null        # CheckLease turns false this long before the TTL; null: min(1 s, TTL/5)
+            }
+            """).WithFallback(LeaseProvider.DefaultConfig());
+        var section = config.GetConfig(EtcdLease.ConfigPath).WithFallback(config.GetConfig("akka.coordination.lease"));
+
+        var s = EtcdLeaseSettings.Create(LeaseSettings.Create(section, "n", "o"), EtcdLease.ConfigPath);
+
+        Assert.Equal(typeof(EtcdLease), Type.GetType(section.GetString("lease-class")));
+        Assert.Equal(["http://10.0.0.1:2379", "http://10.0.0.2:2379"], s.Endpoints);
+        Assert.Equal(("my-app/lease/n", (string?)null, (string?)null), (s.KeyOf("n"), s.Username, s.CaFile));
+        Assert.Equal((TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(1)),
+            (s.Ttl, s.KeepAliveInterval, s.OperationTimeout, s.GuardMargin));
+    }
 }
