@@ -63,6 +63,9 @@ internal sealed class ChildProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Completes when the process has exited; a <see cref="TimeoutException"/> after <paramref name="timeout"/>.</summary>
+    public Task WaitForExitAsync(TimeSpan timeout, CancellationToken ct) => _process.WaitForExitAsync(ct).WaitAsync(timeout, ct);
+
     public void Signal(UnixSignal signal) => UnixSignals.SendOrThrow(_process.Id, signal);
 
     public async ValueTask DisposeAsync()
