@@ -8,7 +8,7 @@ using Coordinators.Actors.Model;
 namespace Coordinators.Actors.Sessions;
 
 /// <summary>
-/// One per process: keeps an etcd session (ServerID, lease, keep-alive every TTL/3, session key attached to the
+/// One per process: keeps an etcd session (ServerID, lease, keep-alive every TTL/10, session key attached to the
 /// lease), records acknowledged keep-alives in the <see cref="LeaseGuard"/>, detects the session's loss
 /// (TTL &lt;= 0, keep-alive stream failing past its budget, no acknowledgement for a TTL, own key deleted), tells
 /// its children and subscribers <see cref="SessionLost"/> and builds a new session (new lease, new ServerID) with
