@@ -78,7 +78,7 @@ public sealed class CoordinatorsConfigurationTests
     public void Load_OnlyTtlChanged_DerivesKeepAliveAndLeaseGuard()
     {
         var o = CoordinatorsConfiguration.Load(null, new Dictionary<string, string?> { ["coordinators:session:ttl"] = "3s" }, _noEnvironment).Options;
-        Assert.Equal(TimeSpan.FromSeconds(1), o.Session.KeepAliveInterval);
+        Assert.Equal(TimeSpan.FromMilliseconds(300), o.Session.KeepAliveInterval);
         Assert.Equal(TimeSpan.FromMilliseconds(600), o.Session.LeaseGuardMargin);
     }
 
