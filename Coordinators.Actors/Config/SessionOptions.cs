@@ -12,10 +12,14 @@ public sealed record SessionOptions
     /// <summary>Lease TTL (<c>session.ttl</c>); at least 2 s, etcd's floor, and whole seconds. A crashed process is noticed within about one TTL.</summary>
     public TimeSpan Ttl { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>How often the lease is renewed (<c>session.keep-alive-interval</c>); default TTL/3 in whole milliseconds, must stay below TTL/2.</summary>
+    /// <summary>
+    /// How often the lease is renewed (<c>session.keep-alive-interval</c>); default TTL/10 in whole milliseconds, must stay
+    /// below TTL/2. Not TTL/3 as etcd's own client: the lease guard counts from the newest acknowledged send, and etcd's
+    /// re-election after losing its leader (~1.6 s) plus one period must fit in TTL minus the guard margin.
+    /// </summary>
     public TimeSpan KeepAliveInterval
     {
-        get => _keepAliveInterval ?? TimeSpan.FromMilliseconds(Math.Floor(Ttl.TotalMilliseconds / 3));
+        get => _keepAliveInterval ?? TimeSpan.FromMilliseconds(Math.Floor(Ttl.TotalMilliseconds / 10));
         init => _keepAliveInterval = value;
     }
 

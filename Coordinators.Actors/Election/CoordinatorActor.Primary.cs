@@ -17,6 +17,8 @@ public sealed partial class CoordinatorActor
         var from = _phase;
         Transition(CoordinatorPhase.Primary, "leads the queue", Primary, log: false);
         _primaryFrom = from;
+        _sameTermAgain = _term == _lastLedTerm;
+        _lastLedTerm = _term;
         var generation = _generation;
         _ledThisSession = true;
         _leadership = new CancellationTokenSource();
@@ -33,6 +35,9 @@ public sealed partial class CoordinatorActor
 
     // The phase Primary was entered from, for its delayed transition line.
     private CoordinatorPhase _primaryFrom;
+    // The term this actor last led with (its session's candidate key), and whether the current lead repeats it.
+    private long _lastLedTerm;
+    private bool _sameTermAgain;
     // The fenced store of the current term.
     private IFencedStore? _fenced;
 
@@ -53,7 +58,9 @@ public sealed partial class CoordinatorActor
         {
             Telemetry.Takeovers.Add(1, Telemetry.RoleTag(Role));
             Telemetry.TakeoverDuration.Record(_time.GetElapsedTime(_triggeredAt).TotalSeconds, Telemetry.RoleTag(Role));
-            LogTransition(_primaryFrom, CoordinatorPhase.Primary, "service started, serving, active key published");
+            LogTransition(_primaryFrom, CoordinatorPhase.Primary, _sameTermAgain
+                ? "service started again with the same term (the lease outlived the guard), serving, active key published"
+                : "service started, serving, active key published");
         });
         Receive<ServiceStartFailed>(m => m.Generation == _generation, m => StepDown("service start failed: " + m.Error.Message));
         Receive<ActivePublishFailed>(m => m.Generation == _generation, m => StepDown("publishing the active key failed: " + m.Error.Message));

@@ -13,6 +13,9 @@ public interface ICoordinatorService
     /// Starts serving as primary for <paramref name="term"/>. Every write must go through
     /// <paramref name="store"/> (fenced by the term); <paramref name="leadership"/> is cancelled the moment
     /// leadership ends. A <see cref="LeadershipLostException"/> tells the actor leadership is gone.
+    /// It may be called again with the same term after a stop: a primary whose lease guard expired while its lease (and
+    /// candidate key) survived leads again with that term. No one led in between, so a service must not treat it as a
+    /// new takeover (no second epoch or TSO bump for one term).
     /// </summary>
     Task StartAsync(long term, IFencedStore store, CancellationToken leadership);
 

@@ -102,6 +102,8 @@ public sealed partial class EtcdClient
 
     internal EtcdEndpoint EndpointAt(int index) => _endpoints[index];
 
+    internal int EndpointCount => _endpoints.Length;
+
     /// <summary>True for etcd's "invalid auth token" and "auth store revision is old" rejections.</summary>
     internal static bool IsAuthRejected(RpcException e) =>
         (e.StatusCode == StatusCode.Unauthenticated && e.Status.Detail.Contains("invalid auth token", StringComparison.Ordinal)) ||

@@ -8,7 +8,7 @@ using Coordinators.Actors.Model;
 namespace Coordinators.Actors.Sessions;
 
 /// <summary>
-/// One per process: keeps an etcd session (ServerID, lease, keep-alive every TTL/3, session key attached to the
+/// One per process: keeps an etcd session (ServerID, lease, keep-alive every TTL/10, session key attached to the
 /// lease), records acknowledged keep-alives in the <see cref="LeaseGuard"/>, detects the session's loss
 /// (TTL &lt;= 0, keep-alive stream failing past its budget, no acknowledgement for a TTL, own key deleted), tells
 /// its children and subscribers <see cref="SessionLost"/> and builds a new session (new lease, new ServerID) with
@@ -20,6 +20,8 @@ public sealed partial class SessionActor : ReceiveActor, IWithTimers
 {
     private const string AckTimerKey = "ack-deadline";
     private const string BuildTimerKey = "build";
+    // Attempts to revoke a lease given up locally: with backoff up to 1 s and 1 s per attempt, about half a minute.
+    private const int AbandonedRevokeAttempts = 20;
 
     private readonly SessionActorSettings _settings;
     private readonly TimeProvider _time;
@@ -158,8 +160,9 @@ public sealed partial class SessionActor : ReceiveActor, IWithTimers
             Host.SetState(StateCode.Abnormal, "session lost: " + reason);
         }
         Broadcast(new SessionLost(session.ServerId, session.LeaseId, reason));
-        // Revoke too: when only our key vanished the lease still holds the candidate key, which must go.
-        CloseLiveAsync(live).PipeTo(Self, success: () => Done.Instance, failure: _ => Done.Instance);
+        // Revoke too, until etcd answers: the lease may still hold the candidate key (only our key vanished, or etcd
+        // extended the lease when it elected a new leader), and the next candidates would queue behind it.
+        AbandonAsync(live).PipeTo(Self, success: () => Done.Instance, failure: _ => Done.Instance);
         Timers.StartSingleTimer(BuildTimerKey, new EstablishSession(_generation.Value), _settings.MinBackoff);
     }
 
@@ -234,6 +237,18 @@ public sealed partial class SessionActor : ReceiveActor, IWithTimers
         await live.KeepAlive.DisposeAsync();
         await live.Pumps;
         live.WatchCts.Dispose();
+    }
+
+    private async Task AbandonAsync(LiveSession live)
+    {
+        var life = _life.Token; // read on the actor thread: PostStop disposes the source
+        // Stop renewing first (a keep-alive that recovers must not renew what is being revoked), then revoke.
+        await live.WatchCts.CancelAsync();
+        await live.KeepAlive.DisposeAsync();
+        await live.Pumps;
+        live.WatchCts.Dispose();
+        await SessionBuilder.RevokeAbandonedAsync(_settings.Etcd, live.Session.LeaseId, Log, live.Session.Role, live.Session.ServerId,
+            AbandonedRevokeAttempts, TimeSpan.FromSeconds(1), life);
     }
 
     private async Task CloseAsync(LeaseKeepAlive keepAlive, long leaseId)

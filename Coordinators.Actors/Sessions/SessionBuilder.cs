@@ -94,6 +94,47 @@ internal static class SessionBuilder
         throw new InvalidOperationException($"could not allocate a ServerID at {key}: too much contention");
     }
 
+    /// <summary>
+    /// Revokes a lease this process gave up locally (keep-alive lost, acknowledgement deadline, own key gone) while etcd
+    /// may still hold it: etcd extends every lease when it elects a new leader, so an abandoned lease's candidate key
+    /// would block the election queue for up to another TTL. Tries until etcd answers (revoked, or the lease is already
+    /// gone), at most <paramref name="maxAttempts"/> times with backoff (100 ms doubling to 1 s), each attempt bounded by
+    /// <paramref name="attemptTimeout"/>; every outcome is logged. Returns true when the lease is certainly gone.
+    /// </summary>
+    public static async Task<bool> RevokeAbandonedAsync(EtcdClient etcd, long leaseId, Microsoft.Extensions.Logging.ILogger log, string role, long serverId,
+        int maxAttempts, TimeSpan attemptTimeout, CancellationToken ct)
+    {
+        var time = etcd.Options.TimeProvider;
+        var started = time.GetTimestamp();
+        for (var attempt = 1; ; attempt++)
+        {
+            using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            cts.CancelAfter(attemptTimeout);
+            try
+            {
+                await etcd.RevokeLeaseAsync(leaseId, cts.Token).ConfigureAwait(false);
+                SessionLog.AbandonedRevoked(log, role, serverId, leaseId, attempt, time.GetElapsedTime(started).TotalMilliseconds);
+                return true;
+            }
+            catch (Grpc.Core.RpcException e) when (e.StatusCode == Grpc.Core.StatusCode.NotFound)
+            {
+                SessionLog.AbandonedAlreadyGone(log, role, serverId, leaseId, attempt, time.GetElapsedTime(started).TotalMilliseconds);
+                return true;
+            }
+            catch (Exception e) when (e is not OutOfMemoryException && !ct.IsCancellationRequested)
+            {
+                if (attempt >= maxAttempts)
+                {
+                    SessionLog.AbandonedRevokeGaveUp(log, role, serverId, leaseId, attempt, e.Message);
+                    return false;
+                }
+                var delay = Backoff.Delay(attempt - 1, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1), 0.2, Random.Shared.NextDouble());
+                SessionLog.AbandonedRevokeFailed(log, role, serverId, leaseId, attempt, e.Message, delay.TotalMilliseconds);
+                await Task.Delay(delay, time, ct).ConfigureAwait(false);
+            }
+        }
+    }
+
     /// <summary>Revokes a lease, swallowing failures (etcd down, lease already gone): best effort on the way out.</summary>
     public static async Task RevokeQuietlyAsync(EtcdClient etcd, long leaseId, TimeSpan? timeout = null)
     {

@@ -16,4 +16,16 @@ internal static partial class SessionLog
 
     [LoggerMessage(5203, LogLevel.Information, "session {Role}-{ServerId} closed: lease {LeaseId:x} revoked in {Ms:F1} ms")]
     public static partial void Closed(ILogger logger, string role, long serverId, long leaseId, double ms);
+
+    [LoggerMessage(5204, LogLevel.Information, "session {Role}-{ServerId}: abandoned lease {LeaseId:x} revoked (attempt {Attempt}, {Ms:F0} ms after the loss)")]
+    public static partial void AbandonedRevoked(ILogger logger, string role, long serverId, long leaseId, int attempt, double ms);
+
+    [LoggerMessage(5205, LogLevel.Information, "session {Role}-{ServerId}: abandoned lease {LeaseId:x} was already gone (attempt {Attempt}, {Ms:F0} ms after the loss)")]
+    public static partial void AbandonedAlreadyGone(ILogger logger, string role, long serverId, long leaseId, int attempt, double ms);
+
+    [LoggerMessage(5206, LogLevel.Debug, "session {Role}-{ServerId}: revoking abandoned lease {LeaseId:x} failed (attempt {Attempt}): {Error}; retrying in {DelayMs:F0} ms")]
+    public static partial void AbandonedRevokeFailed(ILogger logger, string role, long serverId, long leaseId, int attempt, string error, double delayMs);
+
+    [LoggerMessage(5207, LogLevel.Warning, "session {Role}-{ServerId}: gave up revoking abandoned lease {LeaseId:x} after {Attempt} attempts ({Error}); etcd expires it after its TTL")]
+    public static partial void AbandonedRevokeGaveUp(ILogger logger, string role, long serverId, long leaseId, int attempt, string error);
 }

@@ -82,11 +82,20 @@ internal static class RunCommand
 
         await using var runtime = new ComponentRuntime(role, configuration.Options, loggerFactory);
         RunComposition.Configure(runtime);
+        // One line per change of what the line shows, with or without a session (serverId=0 while there is none).
+        var lastState = string.Empty;
+        var stateLock = new object();
         runtime.Host.StateChanged += s =>
         {
-            if (s.ServerId != 0 || s.State is StateCode.Stopping)
+            var line = $"STATE role={s.Role} serverId={s.ServerId} state={s.State} term={s.Term}";
+            lock (stateLock)
             {
-                output.WriteLine($"STATE role={s.Role} serverId={s.ServerId} state={s.State} term={s.Term}");
+                if (line == lastState)
+                {
+                    return;
+                }
+                lastState = line;
+                output.WriteLine(line);
             }
         };
         try

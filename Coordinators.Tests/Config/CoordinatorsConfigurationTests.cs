@@ -23,7 +23,7 @@ public sealed class CoordinatorsConfigurationTests
         Assert.Equal(["http://127.0.0.1:2379"], o.Etcd.Endpoints);
         Assert.Null(o.Etcd.Password);
         Assert.Equal(TimeSpan.FromSeconds(10), o.Session.Ttl);
-        Assert.Equal(TimeSpan.FromMilliseconds(3333), o.Session.KeepAliveInterval);
+        Assert.Equal(TimeSpan.FromMilliseconds(1000), o.Session.KeepAliveInterval);
         Assert.Equal(TimeSpan.FromSeconds(1), o.Session.LeaseGuardMargin);
         Assert.Equal(TimeSpan.FromSeconds(1), o.Election.WarmUpInterval);
         Assert.Equal(TimeSpan.FromSeconds(5), o.Election.ResignTimeout);
@@ -78,7 +78,7 @@ public sealed class CoordinatorsConfigurationTests
     public void Load_OnlyTtlChanged_DerivesKeepAliveAndLeaseGuard()
     {
         var o = CoordinatorsConfiguration.Load(null, new Dictionary<string, string?> { ["coordinators:session:ttl"] = "3s" }, _noEnvironment).Options;
-        Assert.Equal(TimeSpan.FromSeconds(1), o.Session.KeepAliveInterval);
+        Assert.Equal(TimeSpan.FromMilliseconds(300), o.Session.KeepAliveInterval);
         Assert.Equal(TimeSpan.FromMilliseconds(600), o.Session.LeaseGuardMargin);
     }
 

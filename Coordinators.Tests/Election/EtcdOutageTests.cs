@@ -88,6 +88,8 @@ public sealed class EtcdOutageTests(ITestOutputHelper output)
             }
             Assert.Equal(pids, processes.Select(p => p.Runner.ProcessId));
             Assert.All(processes, p => Assert.False(p.Runner.HasExited));
+            // A state change without a session is printed too: the session's loss, while standing by.
+            Assert.All(processes, p => Assert.Contains($"STATE role={p.Role} serverId=0 state=StandBy term=0", p.Runner.StandardOutput, StringComparison.Ordinal));
         }
         finally
         {

@@ -66,7 +66,7 @@ public sealed class ConfigPrintTests
         var lines = result.StandardOutput.Split('\n');
         Assert.Contains("coordinators.etcd.endpoints = [\"http://10.0.0.1:2379\", \"http://10.0.0.2:2379\"]  # command-line switch", lines);
         Assert.Contains(lines, l => l.StartsWith("coordinators.session.ttl = 4s ", StringComparison.Ordinal) && l.EndsWith("# command-line switch", StringComparison.Ordinal));
-        Assert.Contains(lines, l => l.StartsWith("coordinators.session.keep-alive-interval = 1333ms ", StringComparison.Ordinal) && l.EndsWith("# default", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("coordinators.session.keep-alive-interval = 400ms ", StringComparison.Ordinal) && l.EndsWith("# default", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("coordinators.etcd.password = \"******\" ", StringComparison.Ordinal) && l.EndsWith("# environment variable COORDINATORS__ETCD__PASSWORD", StringComparison.Ordinal));
         Assert.DoesNotContain("hunter2", result.StandardOutput, StringComparison.Ordinal);
     }

@@ -8,7 +8,8 @@ namespace Coordinators.Actors.Election.Services;
 /// <summary>
 /// The minimal real coordinator service: on each start as primary it reads and increments the fenced counter
 /// <c>{root}/meta/{role}/epoch</c> (the Txn also compares the counter's ModRevision), so every takeover is visible
-/// in etcd as exactly one increment. While standby it keeps reading the counter (its warm-up).
+/// in etcd as exactly one increment — also when the same term leads twice (its guard expired while its lease
+/// survived), which is one takeover and keeps its one increment. While standby it keeps reading the counter (its warm-up).
 /// </summary>
 public abstract class EpochCoordinatorService : ICoordinatorService
 {
@@ -18,6 +19,9 @@ public abstract class EpochCoordinatorService : ICoordinatorService
     // The counter and its ModRevision as last read while standby: the takeover tries them first (one round trip).
     private long _knownEpoch;
     private long _knownModRevision;
+    // The term this process last incremented the counter for, and the ModRevision of that write (0: none yet).
+    private long _bumpedTerm;
+    private long _bumpedModRevision;
 
     /// <summary>Creates the service of <paramref name="role"/>.</summary>
     protected EpochCoordinatorService(string role, EtcdClient etcd, EtcdLayout layout)
@@ -48,6 +52,12 @@ public abstract class EpochCoordinatorService : ICoordinatorService
     public async Task StartAsync(long term, IFencedStore store, CancellationToken leadership)
     {
         ArgumentNullException.ThrowIfNull(store);
+        if (term == Volatile.Read(ref _bumpedTerm) && await IsOwnBumpAsync(store, leadership).ConfigureAwait(false))
+        {
+            // Leading again with the same term (the lease guard expired but the lease, and so the candidate key, survived):
+            // no one led in between, and this term's takeover is already counted. A second increment would count it twice.
+            return;
+        }
         long current = Volatile.Read(ref _knownEpoch), modRevision = Volatile.Read(ref _knownModRevision);
         while (true)
         {
@@ -62,12 +72,26 @@ public abstract class EpochCoordinatorService : ICoordinatorService
             if (txn.Succeeded)
             {
                 Interlocked.Exchange(ref _epoch, next);
+                Volatile.Write(ref _bumpedModRevision, txn.Header.Revision);
+                Volatile.Write(ref _bumpedTerm, term);
                 return;
             }
             var kvs = txn.Responses[0].ResponseRange.Kvs;
             current = kvs.Count == 0 ? 0 : Parse(kvs[0].Value.ToStringUtf8());
             modRevision = kvs.Count == 0 ? 0 : kvs[0].ModRevision;
         }
+    }
+
+    /// <summary>True when the counter is still the value this process wrote for its last term (read through the fenced store).</summary>
+    private async Task<bool> IsOwnBumpAsync(IFencedStore store, CancellationToken leadership)
+    {
+        var r = await store.GetAsync(_epochKey, leadership).ConfigureAwait(false);
+        if (r.Kvs.Count == 1 && r.Kvs[0].ModRevision == Volatile.Read(ref _bumpedModRevision))
+        {
+            Interlocked.Exchange(ref _epoch, Parse(r.Kvs[0].Value.ToStringUtf8()));
+            return true;
+        }
+        return false;
     }
 
     /// <inheritdoc />
