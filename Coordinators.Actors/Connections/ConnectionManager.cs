@@ -28,9 +28,10 @@ public sealed class ConnectionManager : IAsyncDisposable
 {
     private static int s_managers;
     // The system the manager's actor lives in; terminated at dispose only when the manager made it (_ownsSystem).
-    private readonly ActorSystem _system;
+    // An own system is made on first use (AddDependencyAsync): a process that never adds a dependency (a worker node)
+    // does not pay for an actor system's cold start.
+    private readonly Lazy<(ActorSystem System, IActorRef Actor)> _started;
     private readonly bool _ownsSystem;
-    private readonly IActorRef _actor;
     private readonly GrpcComponentClientFactory? _ownedFactory;
     // Routed clients are stateless apart from their round-robin cursor: one per target is enough.
     private readonly ConcurrentDictionary<(string? Role, long ServerId, bool Wait), RoutedComponentClient> _routed = new();
@@ -63,9 +64,12 @@ public sealed class ConnectionManager : IAsyncDisposable
             factory = grpc;
         }
         _ownsSystem = system is null;
-        _system = system ?? Runtime.ActorSystemHost.CreateStandalone("connections", Options.LoggerFactory);
-        var name = _ownsSystem ? "connection-manager" : $"connection-manager-{Interlocked.Increment(ref s_managers)}";
-        _actor = _system.ActorOf(Props.Create(() => new ConnectionManagerActor(etcd, Options, Registry, factory)), name);
+        _started = new Lazy<(ActorSystem, IActorRef)>(() =>
+        {
+            var actors = system ?? Runtime.ActorSystemHost.CreateStandalone("connections", Options.LoggerFactory);
+            var name = _ownsSystem ? "connection-manager" : $"connection-manager-{Interlocked.Increment(ref s_managers)}";
+            return (actors, actors.ActorOf(Props.Create(() => new ConnectionManagerActor(etcd, Options, Registry, factory)), name));
+        }, LazyThreadSafetyMode.ExecutionAndPublication);
         _telemetry = Telemetry.TrackClients(Registry.CountByRoleAndState);
     }
 
@@ -84,7 +88,7 @@ public sealed class ConnectionManager : IAsyncDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(role);
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
-        await _actor.Ask<Done>(new AddDependency(role, scope), TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+        await _started.Value.Actor.Ask<Done>(new AddDependency(role, scope), TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The Online clients of <paramref name="role"/>, in ServerID order.</summary>
@@ -159,20 +163,24 @@ public sealed class ConnectionManager : IAsyncDisposable
         {
             return;
         }
-        if (_ownsSystem)
+        if (_started.IsValueCreated)
         {
-            await _system.Terminate().ConfigureAwait(false);
-        }
-        else if (!_system.WhenTerminated.IsCompleted)
-        {
-            // Stops the manager and its ClientActors (their calls fail with Unavailable), not the system it shares.
-            try
+            var (system, actor) = _started.Value;
+            if (_ownsSystem)
             {
-                await _actor.GracefulStop(StopTimeout).ConfigureAwait(false);
+                await system.Terminate().ConfigureAwait(false);
             }
-            catch (TaskCanceledException) when (_system.WhenTerminated.IsCompleted)
+            else if (!system.WhenTerminated.IsCompleted)
             {
-                // The shared system terminated meanwhile, which stopped the manager's actors as well.
+                // Stops the manager and its ClientActors (their calls fail with Unavailable), not the system it shares.
+                try
+                {
+                    await actor.GracefulStop(StopTimeout).ConfigureAwait(false);
+                }
+                catch (TaskCanceledException) when (system.WhenTerminated.IsCompleted)
+                {
+                    // The shared system terminated meanwhile, which stopped the manager's actors as well.
+                }
             }
         }
         Registry.CompleteAll();
@@ -182,7 +190,8 @@ public sealed class ConnectionManager : IAsyncDisposable
 
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(10);
 
-    internal void Reresolve(ClientHandle handle) => _actor.Tell(new Reresolve(handle.Key, handle.ServerId));
+    // Only clients the actor made can ask for a re-resolve, so the actor exists by then.
+    internal void Reresolve(ClientHandle handle) => _started.Value.Actor.Tell(new Reresolve(handle.Key, handle.ServerId));
 
     internal bool TryEnterPrimaryWait()
     {

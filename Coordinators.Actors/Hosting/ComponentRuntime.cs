@@ -154,8 +154,19 @@ public sealed class ComponentRuntime : IAsyncDisposable
     {
         // On pool threads: both do 100+ ms of synchronous work (host build, channel set-up, JIT) before their first await.
         _actorsStarting = Task.Run(() => ActorSystemHost.StartAsync("coordinators-" + Role, Host.LoggerFactory, Options.AkkaHocon, ct), ct);
-        _etcdWarm = Task.Run(() => Etcd.GetAsync(Layout.SessionKey(Role, 0), new GetOptions { CountOnly = true }, ct), ct);
+        _etcdWarm = Task.Run(() => WarmEtcdAsync(ct), ct);
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// The session's first calls, made harmless: a read-only Txn whose compare never holds (the ServerID allocation's
+    /// shape) and a lease list, so the channel is connected and their code compiled before the session needs them.
+    /// </summary>
+    private async Task WarmEtcdAsync(CancellationToken ct)
+    {
+        var counter = Layout.ServerIdCounter;
+        await Etcd.Txn().If(Cmp.Version(counter) == -1).Then(Op.Put(counter, "0")).Else(Op.Get(counter)).CommitAsync(ct).ConfigureAwait(false);
+        await Etcd.LeasesAsync(ct).ConfigureAwait(false);
     }
 
     private async Task StartSessionAsync(CancellationToken ct)
