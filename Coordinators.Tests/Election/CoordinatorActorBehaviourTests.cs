@@ -64,6 +64,22 @@ public sealed class CoordinatorActorBehaviourTests : TestKit
         return actor;
     }
 
+    /// <summary>
+    /// Waits until the coordinator serves, then lets a whole TTL pass without a keep-alive (a paused process): the
+    /// guard's own timer must end leadership; returns once the host is StandBy.
+    /// </summary>
+    private async Task PrimaryThenGuardRunsOutAsync()
+    {
+        await StartedTermAsync();
+        await AwaitAssertAsync(() => Assert.Equal(StateCode.Healthy, _host.State), Backstop);
+        _time.Advance(TimeSpan.FromSeconds(2));
+        await AwaitAssertAsync(() =>
+        {
+            Scheduler.Advance(TimeSpan.FromMilliseconds(500));
+            Assert.Equal(StateCode.StandBy, _host.State);
+        }, Backstop);
+    }
+
     private async Task<long> StartedTermAsync() => await _service.Starts.Reader.ReadAsync(new CancellationTokenSource(Backstop).Token);
 
     [Fact]
@@ -105,16 +121,7 @@ public sealed class CoordinatorActorBehaviourTests : TestKit
     public async Task Primary_LeaseGuardRunsOut_StepsDownByItselfAndStopsTheService()
     {
         StartCoordinator(Session(3, 0xc));
-        await StartedTermAsync();
-        await AwaitAssertAsync(() => Assert.Equal(StateCode.Healthy, _host.State), Backstop);
-
-        // No keep-alive acknowledged for a whole TTL (a paused process): the guard's own timer must end leadership.
-        _time.Advance(TimeSpan.FromSeconds(2));
-        await AwaitAssertAsync(() =>
-        {
-            Scheduler.Advance(TimeSpan.FromMilliseconds(500));
-            Assert.Equal(StateCode.StandBy, _host.State);
-        }, Backstop);
+        await PrimaryThenGuardRunsOutAsync();
         await _service.Stops.Reader.ReadAsync(new CancellationTokenSource(Backstop).Token);
     }
 
@@ -165,15 +172,7 @@ public sealed class CoordinatorActorBehaviourTests : TestKit
     {
         _service.StopError = new InvalidOperationException("disk full while flushing");
         StartCoordinator(Session(6, 0xf));
-        await StartedTermAsync();
-        await AwaitAssertAsync(() => Assert.Equal(StateCode.Healthy, _host.State), Backstop);
-
-        _time.Advance(TimeSpan.FromSeconds(2));
-        await AwaitAssertAsync(() =>
-        {
-            Scheduler.Advance(TimeSpan.FromMilliseconds(500));
-            Assert.Equal(StateCode.StandBy, _host.State);
-        }, Backstop);
+        await PrimaryThenGuardRunsOutAsync();
 
         await AwaitAssertAsync(() => Assert.Contains(_logs.Messages,
             m => m.StartsWith("Warning:", StringComparison.Ordinal) && m.Contains("service stop failed: disk full while flushing", StringComparison.Ordinal)), Backstop);
