@@ -42,7 +42,20 @@ public abstract class EpochCoordinatorService : ICoordinatorService
         Interlocked.Exchange(ref _epoch, epoch);
         Volatile.Write(ref _knownEpoch, epoch);
         Volatile.Write(ref _knownModRevision, r.Kvs.Count == 0 ? 0 : r.Kvs[0].ModRevision);
+        await OnWarmUpAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>A role's own warm-up step, after the epoch was read.</summary>
+    protected virtual Task OnWarmUpAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>
+    /// A role's own start as primary, after the epoch increment committed at <paramref name="epochRevision"/> (a fenced
+    /// write: every write of an earlier term is at a lower revision). Serving begins when it completes.
+    /// </summary>
+    protected virtual Task OnPrimaryAsync(long term, IFencedStore store, long epochRevision, CancellationToken leadership) => Task.CompletedTask;
+
+    /// <summary>A role's own stop, after leadership ended.</summary>
+    protected virtual Task OnStopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <inheritdoc />
     public async Task StartAsync(long term, IFencedStore store, CancellationToken leadership)
@@ -62,6 +75,7 @@ public abstract class EpochCoordinatorService : ICoordinatorService
             if (txn.Succeeded)
             {
                 Interlocked.Exchange(ref _epoch, next);
+                await OnPrimaryAsync(store.Term, store, txn.Header.Revision, leadership).ConfigureAwait(false);
                 return;
             }
             var kvs = txn.Responses[0].ResponseRange.Kvs;
@@ -71,7 +85,7 @@ public abstract class EpochCoordinatorService : ICoordinatorService
     }
 
     /// <inheritdoc />
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StopAsync(CancellationToken cancellationToken) => OnStopAsync(cancellationToken);
 
     private static long Parse(string text) =>
         long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : 0;
