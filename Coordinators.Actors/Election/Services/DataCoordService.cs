@@ -51,6 +51,9 @@ public sealed class DataCoordService : EpochCoordinatorService, IAsyncDisposable
     /// <summary>True while the standby's replica is loaded and watching.</summary>
     public bool ReplicaLive => _replica.IsLive;
 
+    /// <summary>Completes once the standby's replica has applied every change up to <paramref name="revision"/>.</summary>
+    internal Task WaitForReplicaAsync(long revision, CancellationToken cancellationToken) => _replica.WaitForAsync(revision, cancellationToken);
+
     /// <summary>How the last takeover got its table ("warm ..." or "cold ..."), for logs and the benchmark.</summary>
     public string? LastTakeover { get; private set; }
 
