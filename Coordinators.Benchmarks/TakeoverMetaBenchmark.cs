@@ -141,6 +141,9 @@ internal sealed class TakeoverMetaBenchmark : IBenchmark
             // Takeover is measured from a standby that finished its first Range (the replica watching).
             await p.Process.WaitLineAsync(l => l.Contains("datacoord replica: loaded", StringComparison.Ordinal), Backstop, ct);
         }
+        // A standby stands by: its rehearsal, first-run JIT and the load's garbage settle before it is measured, as in
+        // production (without this both modes measure a process still busy starting: ~200 ms at any size).
+        await Task.Delay(TimeSpan.FromSeconds(1), ct);
         return p;
     }
 
