@@ -12,6 +12,28 @@ public sealed partial class ComponentHost
     /// </summary>
     public UnaryServerMethod<ProxyRequest, ProxyResponse>? ProxyHandler { get; set; }
 
+    // Further gRPC services of the role (its duties), behind the same interceptor; frozen once the server started.
+    private readonly List<(Action<Microsoft.Extensions.DependencyInjection.IServiceCollection> Register, Action<Microsoft.AspNetCore.Routing.IEndpointRouteBuilder> Map)> _grpcServices = [];
+
+    /// <summary>The services added with <see cref="AddGrpcService{TService}"/>.</summary>
+    internal IReadOnlyList<(Action<Microsoft.Extensions.DependencyInjection.IServiceCollection> Register, Action<Microsoft.AspNetCore.Routing.IEndpointRouteBuilder> Map)> GrpcServices => _grpcServices;
+
+    /// <summary>
+    /// Serves <paramref name="service"/> (a generated gRPC base class's implementation) on the component's port beside
+    /// coordinators.Component, behind the same interceptor (ServerID, state and lease guard checks). Call before start.
+    /// </summary>
+    public ComponentHost AddGrpcService<TService>(TService service) where TService : class
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        if (Server is not null)
+        {
+            throw new InvalidOperationException($"{typeof(TService).Name} added after the gRPC server of {Role} started");
+        }
+        _grpcServices.Add((s => Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddSingleton(s, service),
+            e => Microsoft.AspNetCore.Builder.GrpcEndpointRouteBuilderExtensions.MapGrpcService<TService>(e)));
+        return this;
+    }
+
     /// <summary>The gRPC server once the GrpcServer stage started; null before.</summary>
     public ComponentServer? Server { get; private set; }
 

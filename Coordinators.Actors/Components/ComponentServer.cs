@@ -46,6 +46,10 @@ public sealed class ComponentServer : IAsyncDisposable
         builder.Services.AddGrpc(o => o.Interceptors.Add<ComponentInterceptor>());
         builder.Services.AddSingleton(new ComponentGrpcService(host));
         builder.Services.AddSingleton(health);
+        foreach (var (register, _) in host.GrpcServices)
+        {
+            register(builder.Services);
+        }
         var app = builder.Build();
         self = new ComponentServer(app);
         app.Use((context, next) =>
@@ -56,6 +60,10 @@ public sealed class ComponentServer : IAsyncDisposable
         app.UseRouting();
         app.MapGrpcService<ComponentGrpcService>();
         app.MapGrpcService<HealthServiceImpl>();
+        foreach (var (_, map) in host.GrpcServices)
+        {
+            map(app);
+        }
         return self;
     }
 

@@ -28,6 +28,12 @@ public sealed record CoordinatorsOptions
     /// <summary>Primary-backup election timings (<c>election</c>).</summary>
     public ElectionOptions Election { get; init; } = new();
 
+    /// <summary>rootcoord's timestamp oracle and ID allocator (<c>rootcoord</c>).</summary>
+    public RootCoordOptions RootCoord { get; init; } = new();
+
+    /// <summary>datacoord's segment meta (<c>datacoord</c>).</summary>
+    public DataCoordOptions DataCoord { get; init; } = new();
+
     /// <summary>
     /// host:port of the HTTP endpoint serving <c>/healthz</c> and <c>/readyz</c> (<c>http.listen</c>); null turns it off.
     /// </summary>

@@ -82,6 +82,11 @@ internal sealed class CoordinatorsOptionsReader
         var election = o.Election;
         if (Time("election:warm-up-interval") is { } warmUp) election = election with { WarmUpInterval = warmUp };
         if (Time("election:resign-timeout") is { } resign) election = election with { ResignTimeout = resign };
+        var rootCoord = o.RootCoord;
+        if (Time("rootcoord:tso-window") is { } window) rootCoord = rootCoord with { TsoWindow = window };
+        if (Int("rootcoord:id-block") is { } block) rootCoord = rootCoord with { IdBlock = block };
+        o = o with { RootCoord = rootCoord };
+        if (Bool("datacoord:warm-standby") is { } warm) o = o with { DataCoord = o.DataCoord with { WarmStandby = warm } };
         var health = o.HealthCheck;
         if (Time("health-check:interval") is { } interval) health = health with { Interval = interval };
         if (Time("health-check:timeout") is { } healthTimeout) health = health with { Timeout = healthTimeout };

@@ -78,6 +78,11 @@ internal static class CoordinatorsOptionsValidator
 
         Positive("election:warm-up-interval", o.Election.WarmUpInterval);
         Positive("election:resign-timeout", o.Election.ResignTimeout);
+        Positive("rootcoord:tso-window", o.RootCoord.TsoWindow);
+        if (o.RootCoord.IdBlock < 1)
+        {
+            Fail("rootcoord:id-block", "must be 1 or more");
+        }
         Policy("connect", o.Connect);
         Policy("call", o.Call);
         var health = o.HealthCheck;

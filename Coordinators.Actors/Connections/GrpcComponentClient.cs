@@ -16,7 +16,7 @@ namespace Coordinators.Actors.Connections;
 /// When <paramref name="ownsChannel"/> is true, disposing the client disposes the channel.
 /// </summary>
 public sealed class GrpcComponentClient(GrpcChannel channel, long serverId, bool ownsChannel = false, CancellationToken lifetime = default)
-    : IComponentClient, IDisposable
+    : IComponentClient, IServiceInvoker, IDisposable
 {
     // The server-id entry every call carries; read-only after construction.
     private readonly Metadata _serverIdHeaders = new() { { ComponentMethods.ServerIdHeader, serverId.ToString(CultureInfo.InvariantCulture) } };
@@ -41,6 +41,14 @@ public sealed class GrpcComponentClient(GrpcChannel channel, long serverId, bool
 
     /// <inheritdoc />
     public Task<ProxyResponse> ProxyAsync(ProxyRequest request, CallOptions options = default) => CallAsync(options, o => _client.ProxyAsync(request, o));
+
+    /// <inheritdoc />
+    public Task<T> CallAsync<T>(Func<CallInvoker, CallOptions, AsyncUnaryCall<T>> call, CallOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        var invoker = channel.CreateCallInvoker();
+        return CallAsync(options, o => call(invoker, o));
+    }
 
     private Task<TResponse> CallAsync<TResponse>(CallOptions options, Func<CallOptions, AsyncUnaryCall<TResponse>> call) =>
         Lifetime.RunAsync(serverId, options.WithHeaders(WithServerId(options.Headers)), async o =>

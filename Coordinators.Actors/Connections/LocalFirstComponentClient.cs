@@ -10,7 +10,7 @@ namespace Coordinators.Actors.Connections;
 /// in etcd a moment before its own process registers the service under that ServerID, and a client made in that
 /// moment must not stay on gRPC for good. Once found, the in-process service is kept.
 /// </summary>
-public sealed class LocalFirstComponentClient : IComponentClient, IDisposable
+public sealed class LocalFirstComponentClient : IComponentClient, IServiceInvoker, IDisposable
 {
     private readonly LocalComponentDirectory _directory;
     private readonly SessionInfo _session;
@@ -49,6 +49,13 @@ public sealed class LocalFirstComponentClient : IComponentClient, IDisposable
 
     /// <inheritdoc />
     public Task<ProxyResponse> ProxyAsync(ProxyRequest request, CallOptions options = default) => Pick().ProxyAsync(request, options);
+
+    /// <inheritdoc />
+    /// <remarks>Duty services are not in-process: they go over gRPC to the session's address, also in standalone mode.</remarks>
+    public Task<T> CallAsync<T>(Func<CallInvoker, CallOptions, AsyncUnaryCall<T>> call, CallOptions options) =>
+        _remote.Value is IServiceInvoker invoker
+            ? invoker.CallAsync(call, options)
+            : throw Coordinators.Actors.Transport.RpcErrors.Create(StatusCode.Unimplemented, $"server {_session.ServerId}'s client reaches no duty services");
 
     /// <inheritdoc />
     public void Dispose()

@@ -98,11 +98,11 @@ internal static class ElectionQueries
     }
 
     /// <summary>Resign: one Txn deleting the active key and the candidate key while the term holds; else only the candidate key.</summary>
-    public static Task<TxnResponse> ResignAsync(EtcdClient etcd, string activeKey, string candidateKey, long term, CancellationToken ct) =>
+    public static Task<TxnResponse> ResignAsync(EtcdClient etcd, string activeKey, string candidateKey, long term, IReadOnlyList<RequestOp> also, CancellationToken ct) =>
         term > 0
             ? etcd.Txn()
                 .If(Cmp.CreateRevision(candidateKey) == term)
-                .Then(Op.Delete(activeKey), Op.Delete(candidateKey))
+                .Then([.. also, Op.Delete(activeKey), Op.Delete(candidateKey)])
                 .Else(Op.Delete(candidateKey))
                 .CommitAsync(ct)
             : etcd.Txn().Then(Op.Delete(candidateKey)).CommitAsync(ct);

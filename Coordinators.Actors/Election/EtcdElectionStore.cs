@@ -13,8 +13,8 @@ internal sealed class EtcdElectionStore(EtcdClient etcd) : IElectionStore
     public Task WatchDeleteAsync(string key, long fromRevision, IActorRef self, object deleted, Func<Exception, object> failed, CancellationToken ct) =>
         ElectionQueries.WatchDeleteAsync(etcd, key, fromRevision, self, deleted, failed, ct);
 
-    public Task ResignAsync(string activeKey, string candidateKey, long term, CancellationToken ct) =>
-        ElectionQueries.ResignAsync(etcd, activeKey, candidateKey, term, ct);
+    public Task ResignAsync(string activeKey, string candidateKey, long term, IReadOnlyList<Etcdserverpb.RequestOp> also, CancellationToken ct) =>
+        ElectionQueries.ResignAsync(etcd, activeKey, candidateKey, term, also, ct);
 
     public IFencedStore Fenced(string candidateKey, long term, LeaseGuard? guard) => new FencedStore(etcd, candidateKey, term, guard);
 

@@ -15,8 +15,11 @@ internal interface IElectionStore
     /// <summary>Tells <paramref name="self"/> <paramref name="deleted"/> once <paramref name="key"/> is deleted at or after <paramref name="fromRevision"/>.</summary>
     Task WatchDeleteAsync(string key, long fromRevision, IActorRef self, object deleted, Func<Exception, object> failed, CancellationToken ct);
 
-    /// <summary>Deletes the active key (fenced on <paramref name="term"/> when > 0) and the candidate key in one step.</summary>
-    Task ResignAsync(string activeKey, string candidateKey, long term, CancellationToken ct);
+    /// <summary>
+    /// Deletes the active key (fenced on <paramref name="term"/> when > 0) and the candidate key in one step; a primary's
+    /// <paramref name="also"/> (its service's last writes, <see cref="IResignWrites"/>) go in the same fenced Txn.
+    /// </summary>
+    Task ResignAsync(string activeKey, string candidateKey, long term, IReadOnlyList<Etcdserverpb.RequestOp> also, CancellationToken ct);
 
     /// <summary>The fenced store a primary of <paramref name="term"/> writes through.</summary>
     IFencedStore Fenced(string candidateKey, long term, LeaseGuard? guard);

@@ -3,6 +3,8 @@ using Coordinators.Actors.Config;
 using Coordinators.Actors.Election;
 using Coordinators.Actors.Election.Services;
 using Coordinators.Actors.Etcd;
+using Coordinators.Actors.Connections;
+using Coordinators.Actors.Connections.Nodes;
 using Akka;
 using Akka.Actor;
 using Coordinators.Actors.Runtime;
@@ -39,7 +41,8 @@ public sealed class ComponentRuntime : IAsyncDisposable
         if (Roles.IsCoordinator(role))
         {
             Host.Guard = Guard;
-            Service = CoordinatorServices.Create(role, Etcd, Layout);
+            Service = CoordinatorServices.Create(role, Etcd, Layout, options, Guard, time, loggerFactory);
+            AddDuties(Service, options);
         }
         Host.UseGrpcServer(options.Listen);
         var coordinator = Roles.IsCoordinator(role);
@@ -123,10 +126,39 @@ public sealed class ComponentRuntime : IAsyncDisposable
     {
         await Host.DisposeAsync().ConfigureAwait(false);
         await StopActorsAsync().ConfigureAwait(false);
+        if (Service is IAsyncDisposable service)
+        {
+            await service.DisposeAsync().ConfigureAwait(false);
+        }
         _telemetry.Dispose();
         if (_ownsEtcd)
         {
             Etcd.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Serves the role's duties on its gRPC port: rootcoord's allocators; datacoord's segment meta, with a
+    /// ConnectionManager following rootcoord's primary for segment ids.
+    /// </summary>
+    private void AddDuties(EpochCoordinatorService service, CoordinatorsOptions options)
+    {
+        switch (service)
+        {
+            case RootCoordService rootCoord:
+                Host.AddGrpcService(new RootCoordGrpcService(rootCoord, Host));
+                break;
+            case DataCoordService dataCoord:
+                var connections = Host.UseConnectionManager(Etcd, ConnectionManagerOptions.From(options), [Roles.RootCoord]);
+                dataCoord.AllocateId = async ct =>
+                {
+                    var ids = await connections.CallPrimaryAsync(Roles.RootCoord,
+                        (i, o) => new Components.Proto.RootCoord.RootCoordClient(i).AllocIDAsync(new Components.Proto.AllocIDRequest { Count = 1 }, o),
+                        new Grpc.Core.CallOptions(cancellationToken: ct)).ConfigureAwait(false);
+                    return ids.First;
+                };
+                Host.AddGrpcService(new DataCoordGrpcService(dataCoord, Host));
+                break;
         }
     }
 

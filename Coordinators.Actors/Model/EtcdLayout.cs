@@ -47,6 +47,18 @@ public sealed class EtcdLayout
     /// <summary>The fenced epoch counter a primary increments once per takeover.</summary>
     public string EpochKey(string role) => $"{Root}/meta/{role}/epoch";
 
+    /// <summary>rootcoord's persisted timestamp bound (physical milliseconds): no timestamp above it was handed out.</summary>
+    public string TsoKey => $"{Root}/meta/rootcoord/tso";
+
+    /// <summary>rootcoord's persisted ID bound: every ID handed out is below it.</summary>
+    public string IdKey => $"{Root}/meta/rootcoord/id";
+
+    /// <summary>Prefix of datacoord's segment meta, one key per segment.</summary>
+    public string SegmentsPrefix => $"{Root}/meta/datacoord/segments/";
+
+    /// <summary>The key of segment <paramref name="id"/>.</summary>
+    public string SegmentKey(long id) => SegmentsPrefix + id.ToString(CultureInfo.InvariantCulture);
+
     /// <summary>
     /// Classifies a key under <see cref="SessionPrefix"/>: a process session ("role-serverId"),
     /// an active key ("role"), or the counter. Returns false for anything else.

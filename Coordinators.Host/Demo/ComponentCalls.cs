@@ -29,6 +29,13 @@ internal sealed class ComponentCalls : IDisposable
             return (channel, new Component.ComponentClient(channel));
         }).Client;
 
+    /// <summary>The channel to a child's host:port, for its other services (the proxy's duty forwarders).</summary>
+    public GrpcChannel Channel(string address)
+    {
+        Client(address);
+        return _clients[address].Channel;
+    }
+
     /// <summary>Asks one process for its state; a restarted process on the same address refuses ("node not match").</summary>
     public async Task<ComponentStates> StatesAsync(string address, long serverId, TimeSpan timeout, CancellationToken cancellationToken) =>
         await Client(address).GetComponentStatesAsync(new GetComponentStatesRequest(),

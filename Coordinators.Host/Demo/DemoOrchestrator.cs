@@ -55,6 +55,8 @@ internal sealed class DemoOrchestrator
         var view = new ClusterView(etcd, new EtcdLayout(_options.Root), _events);
         var sampler = new StateSampler(calls, view, _events);
         var workload = new Workload(calls, view, _events, _options.WorkloadLoops, _options.WorkloadRate);
+        var duties = new DutyWorkload(calls, view, _events, loops: 2, interval: TimeSpan.FromMilliseconds(50));
+        IReadOnlyList<InvariantResult> dutyResults = [];
         var table = new LiveTable(view, sampler, workload, children, _events, _options.Interactive);
         var runner = new FaultRunner(_options, children, view, sampler, workload, _events);
 
@@ -64,6 +66,7 @@ internal sealed class DemoOrchestrator
         var samplerTask = sampler.RunAsync(watchers.Token);
         var tableTask = table.RunAsync(watchers.Token);
         Task workloadTask = Task.CompletedTask;
+        Task dutiesTask = Task.CompletedTask;
         var results = new List<FaultResult>();
         var interrupted = false;
         var fatal = (string?)null;
@@ -85,6 +88,7 @@ internal sealed class DemoOrchestrator
             table.FollowEvents();
             table.Status = $"cluster ready after {readyMs / 1000:F1} s; workload on";
             workloadTask = workload.RunAsync(load.Token);
+            dutiesTask = duties.RunAsync(load.Token);
             await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false);
             foreach (var fault in plan)
             {
@@ -98,6 +102,9 @@ internal sealed class DemoOrchestrator
             await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
             await runner.WaitWholeAsync(TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
             finalProblems = children.Problems(view.Current, sampler.Latest);
+            await load.CancelAsync().ConfigureAwait(false);
+            await dutiesTask.ConfigureAwait(false);
+            dutyResults = await CheckDutiesAsync(etcd, duties, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -116,6 +123,7 @@ internal sealed class DemoOrchestrator
             interrupted |= cancellationToken.IsCancellationRequested;
             await load.CancelAsync().ConfigureAwait(false);
             await workloadTask.ConfigureAwait(false);
+            await dutiesTask.ConfigureAwait(false);
             // The epochs at the end are read while etcd still runs and the children still hold their sessions.
             var epochsAtEnd = view.Current.Epochs;
             // Takeovers are counted up to the same moment: stopping every child at once lets a standby take over
@@ -138,7 +146,7 @@ internal sealed class DemoOrchestrator
                 await RemoveDemoKeysAsync(etcd, children, table).ConfigureAwait(false);
             }
             var takeovers = Takeovers(readyMs, endMs);
-            var invariants = interrupted ? [] : InvariantChecker.Check(results, sampler, workload.Records(), fatal is null ? finalProblems : [fatal], epochsAtStart, epochsAtEnd, takeovers);
+            IReadOnlyList<InvariantResult> invariants = interrupted ? [] : [.. InvariantChecker.Check(results, sampler, workload.Records(), fatal is null ? finalProblems : [fatal], epochsAtStart, epochsAtEnd, takeovers), .. dutyResults];
             var exit = interrupted ? Interrupted : fatal is null && invariants.All(i => i.Passed) ? 0 : Failed;
             Result = new DemoRun(_options, endpoint, embedded is not null, children.All, plan, results, invariants, workload.PerSecond(),
                 _events.Snapshot(), children.SurvivingPids(), readyMs, _events.NowMs, interrupted, exit, _events.StartedAt, metrics);
@@ -173,6 +181,33 @@ internal sealed class DemoOrchestrator
         {
             table.Line($"could not remove the demo's keys under {prefix} from etcd: {e.Message}");
         }
+    }
+
+    /// <summary>
+    /// The duties' invariants, once the duty workload stopped and while the children still run: etcd's segment table
+    /// and the datacoord primary's answer (through the proxy) against what the clients sent and were told.
+    /// </summary>
+    private async Task<IReadOnlyList<InvariantResult>> CheckDutiesAsync(EtcdClient etcd, DutyWorkload duties, CancellationToken cancellationToken)
+    {
+        var layout = new EtcdLayout(_options.Root);
+        var (inEtcd, revision) = await Coordinators.Actors.Election.Services.SegmentTable.ReadAsync(etcd, layout.SegmentsPrefix, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<Coordinators.Actors.Components.Proto.Segment>? listed = null;
+        string? listError = null;
+        try
+        {
+            listed = await duties.ListAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Grpc.Core.RpcException e)
+        {
+            listError = $"{e.StatusCode}: {e.Status.Detail}";
+        }
+        _events.Add("duties", null, new JsonObject
+        {
+            ["timestampCalls"] = duties.Timestamps().Count, ["idBlocks"] = duties.Ids().Count,
+            ["segmentCreates"] = duties.Creates().Count, ["segmentUpdates"] = duties.Updates().Count,
+            ["failedCalls"] = duties.Failed, ["segmentsInEtcd"] = inEtcd.Count, ["etcdRevision"] = revision,
+        });
+        return DutyInvariants.Check(duties, [.. inEtcd.Select(s => s.Segment)], listed, listError);
     }
 
     /// <summary>SIGKILL of every child still running: the safety net when the process exits before RunAsync finished.</summary>

@@ -13,7 +13,8 @@ namespace Coordinators.Tests.Demo;
 public sealed class DemoEndToEndTests : IDisposable
 {
     private static readonly string[] InvariantNames =
-        ["single-primary", "epoch-plus-one-per-takeover", "no-call-lost", "every-process-back", "every-fault-recovered"];
+        ["single-primary", "epoch-plus-one-per-takeover", "no-call-lost", "every-process-back", "every-fault-recovered",
+         "tso-monotonic", "ids-unique", "meta-intact"];
 
     private readonly string _out = Path.Combine(Path.GetTempPath(), "coordinators-demo-" + Guid.NewGuid().ToString("N")[..12]);
 

@@ -34,10 +34,13 @@ public sealed class CoordinatorProcess : IAsyncDisposable
 
     public string Address { get; }
 
+    /// <summary>The process's channel, for calls to its duty services.</summary>
+    public Grpc.Net.Client.GrpcChannel Channel => _channel;
+
     /// <summary>Starts <c>coordinators run</c> and waits for its READY line.</summary>
-    public static async Task<CoordinatorProcess> StartAsync(string role, IEnumerable<string> etcdUrls, string root, string ttl = "2s")
+    public static async Task<CoordinatorProcess> StartAsync(string role, IEnumerable<string> etcdUrls, string root, string ttl = "2s", IReadOnlyDictionary<string, string?>? environment = null)
     {
-        var (runner, ready) = await StartRunAsync(role, etcdUrls, root, ttl);
+        var (runner, ready) = await StartRunAsync(role, etcdUrls, root, ttl, environment);
         return new CoordinatorProcess(runner, role, long.Parse(ready["serverId"], CultureInfo.InvariantCulture), ready["address"]);
     }
 
@@ -45,11 +48,11 @@ public sealed class CoordinatorProcess : IAsyncDisposable
     /// Starts <c>coordinators run</c> and returns it with the fields of its READY line (serverId, address, state, pid);
     /// a process that never gets ready is killed.
     /// </summary>
-    public static async Task<(HostRunner Runner, IReadOnlyDictionary<string, string> Ready)> StartRunAsync(string role, IEnumerable<string> etcdUrls, string root, string ttl = "2s")
+    public static async Task<(HostRunner Runner, IReadOnlyDictionary<string, string> Ready)> StartRunAsync(string role, IEnumerable<string> etcdUrls, string root, string ttl = "2s", IReadOnlyDictionary<string, string?>? environment = null)
     {
         // --stop-on-stdin-eof: a test host that dies (a hang timeout, Ctrl-C on dotnet test) closes the stdin pipes,
         // and every process it started stops instead of retrying a dead etcd forever.
-        var runner = HostRunner.Start(["run", "--role", role, "--etcd", string.Join(',', etcdUrls), "--root", root, "--session-ttl", ttl, "--stop-on-stdin-eof"]);
+        var runner = HostRunner.Start(["run", "--role", role, "--etcd", string.Join(',', etcdUrls), "--root", root, "--session-ttl", ttl, "--stop-on-stdin-eof"], environment);
         try
         {
             var ready = await runner.WaitForLineAsync(l => l.StartsWith("READY ", StringComparison.Ordinal), TimeSpan.FromSeconds(30));

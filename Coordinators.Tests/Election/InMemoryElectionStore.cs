@@ -111,7 +111,7 @@ internal sealed class InMemoryElectionStore : IElectionStore
         return done.Task;
     }
 
-    public Task ResignAsync(string activeKey, string candidateKey, long term, CancellationToken ct)
+    public Task ResignAsync(string activeKey, string candidateKey, long term, IReadOnlyList<Etcdserverpb.RequestOp> also, CancellationToken ct)
     {
         Delete(activeKey, candidateKey);
         return Task.CompletedTask;

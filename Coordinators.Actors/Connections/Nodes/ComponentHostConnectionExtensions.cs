@@ -12,7 +12,7 @@ public static class ComponentHostConnectionExtensions
     /// Adds the <see cref="ComponentStages.Dependencies"/> stage: a ConnectionManager that follows every role
     /// <see cref="NodeDependencies.For"/> lists for the host's role (Range + Watch; clients connect in the
     /// background, the stage does not wait for them to be Online), disposed when the host stops. For the proxy
-    /// role it also installs <see cref="ProxyHandler"/>. Returns the manager, usable once the stage has run.
+    /// role it also installs <see cref="ProxyHandler"/> and the forwarders of the coordinators' duties. Returns the manager, usable once the stage has run.
     /// </summary>
     public static ConnectionManager UseConnectionManager(this ComponentHost host, EtcdClient etcd, ConnectionManagerOptions options, IReadOnlyList<string>? dependencies = null)
     {
@@ -22,6 +22,8 @@ public static class ComponentHostConnectionExtensions
         if (host.Role == Roles.Proxy)
         {
             host.ProxyHandler = ProxyHandler.Create(manager);
+            host.AddGrpcService(new RootCoordForwarder(manager));
+            host.AddGrpcService(new DataCoordForwarder(manager));
         }
         // The manager exists from now on, so the host must dispose it however start-up ends: this stage is the first
         // to start, hence stopped whenever any later one fails (the dependencies stage below stops it earlier on a

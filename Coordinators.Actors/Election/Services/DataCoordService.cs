@@ -1,8 +1,212 @@
+using System.Diagnostics;
+using Coordinators.Actors.Components.Proto;
+using Coordinators.Actors.Config;
 using Coordinators.Actors.Etcd;
-using Coordinators.Actors.Sessions;
 using Coordinators.Actors.Model;
+using Coordinators.Actors.Transport;
+using Google.Protobuf;
+using Grpc.Core;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Coordinators.Actors.Election.Services;
 
-/// <summary>The DataCoord coordinator service (minimal: the fenced epoch counter).</summary>
-public sealed class DataCoordService(EtcdClient etcd, EtcdLayout layout) : EpochCoordinatorService(Roles.DataCoord, etcd, layout);
+/// <summary>
+/// DataCoord: the fenced epoch counter plus the segment meta table under <c>{root}/meta/datacoord/segments/</c>.
+/// With <c>warm-standby = on</c> a standby keeps a replica of the table (<see cref="SegmentReplica"/>); its takeover
+/// waits only until the replica has applied the revision of its own epoch increment, then serves from it. Off, the new
+/// primary reads the whole table at takeover. As primary every write is a fenced Txn and the table follows its own
+/// writes; a segment's id comes from rootcoord's ID allocator (<see cref="AllocateId"/>, wired by the composition root).
+/// </summary>
+public sealed class DataCoordService : EpochCoordinatorService, IAsyncDisposable
+{
+    private readonly EtcdClient _etcd;
+    private readonly EtcdLayout _layout;
+    private readonly DataCoordOptions _options;
+    private readonly LeaseGuard? _guard;
+    private readonly ILogger _log;
+    private readonly SegmentReplica _replica;
+    // The serving term, or null while not primary.
+    private volatile TermState? _current;
+
+    /// <summary>Creates the service.</summary>
+    public DataCoordService(EtcdClient etcd, EtcdLayout layout, DataCoordOptions? options = null, LeaseGuard? guard = null, TimeProvider? time = null, ILogger? log = null)
+        : base(Roles.DataCoord, etcd, layout)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        _etcd = etcd;
+        _layout = layout;
+        _options = options ?? new DataCoordOptions();
+        _guard = guard;
+        _log = log ?? NullLogger.Instance;
+        _replica = new SegmentReplica(etcd, layout.MetaPrefix(Roles.DataCoord), layout.SegmentsPrefix, Table, time ?? TimeProvider.System, _log);
+    }
+
+    /// <summary>Hands out one segment id (rootcoord's allocator through the ConnectionManager); set before the first create.</summary>
+    public Func<CancellationToken, Task<long>>? AllocateId { get; set; }
+
+    /// <summary>The table: the replica while standby (warm), the primary's table while primary.</summary>
+    public SegmentTable Table { get; } = new();
+
+    /// <summary>True while the standby's replica is loaded and watching.</summary>
+    public bool ReplicaLive => _replica.IsLive;
+
+    /// <summary>Completes once the standby's replica has applied every change up to <paramref name="revision"/>.</summary>
+    internal Task WaitForReplicaAsync(long revision, CancellationToken cancellationToken) => _replica.WaitForAsync(revision, cancellationToken);
+
+    /// <summary>How the last takeover got its table ("warm ..." or "cold ..."), for logs and the benchmark.</summary>
+    public string? LastTakeover { get; private set; }
+
+    /// <summary>Creates a GROWING segment with an id from rootcoord; fenced.</summary>
+    public async Task<(Segment Segment, long Term)> CreateSegmentAsync(long collectionId, long rowCount, string token, CancellationToken cancellationToken)
+    {
+        var t = Serving();
+        var allocate = AllocateId ?? throw RpcErrors.Create(StatusCode.FailedPrecondition, "datacoord has no ID allocator wired (AllocateId is null)");
+        var id = await allocate(cancellationToken).ConfigureAwait(false);
+        var segment = new Segment { Id = id, CollectionId = collectionId, State = SegmentState.Growing, RowCount = rowCount, Token = token ?? string.Empty };
+        var key = _layout.SegmentKey(id);
+        var txn = await FencedAsync(t, s => s.TxnAsync([Cmp.CreateRevision(key) == 0], [Op.Put(EtcdKeys.Utf8(key), segment.ToByteString())], null, cancellationToken)).ConfigureAwait(false);
+        if (!txn.Succeeded)
+        {
+            throw RpcErrors.Create(StatusCode.Internal, $"segment {id} from rootcoord's allocator already exists under {key}");
+        }
+        Table.Apply(segment, txn.Header.Revision);
+        return (segment, t.Term);
+    }
+
+    /// <summary>Sets a segment's state and row count; fenced, and compared on the ModRevision the table holds.</summary>
+    public async Task<(Segment Segment, long Term)> UpdateSegmentStateAsync(long id, SegmentState state, long rowCount, CancellationToken cancellationToken)
+    {
+        var t = Serving();
+        var key = _layout.SegmentKey(id);
+        for (var attempt = 0; ; attempt++)
+        {
+            if (!Table.TryGet(id, out var held, out var revision))
+            {
+                throw RpcErrors.Create(StatusCode.NotFound, $"segment {id} does not exist");
+            }
+            var next = held.Clone();
+            next.State = state;
+            next.RowCount = rowCount;
+            var txn = await FencedAsync(t, s => s.TxnAsync([Cmp.ModRevision(key) == revision], [Op.Put(EtcdKeys.Utf8(key), next.ToByteString())], [Op.Get(key)], cancellationToken)).ConfigureAwait(false);
+            if (txn.Succeeded)
+            {
+                Table.Apply(next, txn.Header.Revision);
+                return (next, t.Term);
+            }
+            // Another update of this segment landed first: take etcd's version and try again.
+            var kvs = txn.Responses[0].ResponseRange.Kvs;
+            if (kvs.Count == 0)
+            {
+                Table.Remove(id, txn.Header.Revision);
+            }
+            else
+            {
+                Table.Apply(SegmentTable.Parse(kvs[0]), kvs[0].ModRevision);
+            }
+            if (attempt >= 5)
+            {
+                throw RpcErrors.Create(StatusCode.Aborted, $"segment {id} kept changing under the update; try again");
+            }
+        }
+    }
+
+    /// <summary>The table as the primary holds it.</summary>
+    public (IReadOnlyList<Segment> Segments, long Term) ListSegments(long collectionId)
+    {
+        var t = Serving();
+        return (Table.Snapshot(collectionId), t.Term);
+    }
+
+    /// <inheritdoc />
+    protected override Task OnWarmUpAsync(CancellationToken cancellationToken)
+    {
+        if (_options.WarmStandby && _current is null)
+        {
+            _replica.EnsureRunning();
+        }
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    protected override async Task OnPrimaryAsync(long term, IFencedStore store, long epochRevision, CancellationToken leadership)
+    {
+        var started = Stopwatch.GetTimestamp();
+        string how;
+        if (_options.WarmStandby && _replica.IsLive && await CaughtUpAsync(epochRevision, leadership).ConfigureAwait(false))
+        {
+            how = $"warm: replica caught up to revision {epochRevision}";
+        }
+        else
+        {
+            await _replica.StopAsync().ConfigureAwait(false);
+            var (segments, revision) = await SegmentTable.ReadAsync(_etcd, _layout.SegmentsPrefix, leadership).ConfigureAwait(false);
+            Table.Reset(segments);
+            how = $"cold: read the table at revision {revision}";
+        }
+        // From here the table follows this primary's own writes only.
+        await _replica.StopAsync().ConfigureAwait(false);
+        var state = new TermState(term, store, leadership);
+        leadership.Register(() => Interlocked.CompareExchange(ref _current, null, state));
+        _current = leadership.IsCancellationRequested ? null : state;
+        LastTakeover = how;
+        DutiesLog.DataCoordOpened(_log, term, Table.Count, how, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+    }
+
+    /// <inheritdoc />
+    protected override Task OnStopAsync(CancellationToken cancellationToken)
+    {
+        _current = null;
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        _current = null;
+        await _replica.StopAsync().ConfigureAwait(false);
+    }
+
+    private async Task<bool> CaughtUpAsync(long revision, CancellationToken leadership)
+    {
+        try
+        {
+            // A live watch delivers within milliseconds; past a few seconds something is wrong: read the table instead.
+            await _replica.WaitForAsync(revision, leadership).WaitAsync(TimeSpan.FromSeconds(5), leadership).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception e) when (e is TimeoutException or InvalidOperationException)
+        {
+            DutiesLog.Failed(_log, "datacoord warm takeover (reading the table instead)", e.Message);
+            return false;
+        }
+    }
+
+    private TermState Serving()
+    {
+        var t = _current ?? throw RpcErrors.Create(StatusCode.Unavailable, "datacoord is not serving the segment meta (not primary)");
+        if (t.Leadership.IsCancellationRequested)
+        {
+            throw RpcErrors.Create(StatusCode.Unavailable, $"datacoord term {t.Term} is over");
+        }
+        if (_guard is { IsValid: false })
+        {
+            throw RpcErrors.Create(StatusCode.Unavailable, $"datacoord term {t.Term}: the lease guard expired");
+        }
+        return t;
+    }
+
+    private static async Task<Etcdserverpb.TxnResponse> FencedAsync(TermState t, Func<IFencedStore, Task<Etcdserverpb.TxnResponse>> write)
+    {
+        try
+        {
+            return await write(t.Store).ConfigureAwait(false);
+        }
+        catch (LeadershipLostException e)
+        {
+            throw RpcErrors.Create(StatusCode.Unavailable, $"datacoord term {t.Term}: {e.Message}", e);
+        }
+    }
+
+    private sealed record TermState(long Term, IFencedStore Store, CancellationToken Leadership);
+}

@@ -46,16 +46,32 @@ public abstract class EpochCoordinatorService : ICoordinatorService
         Interlocked.Exchange(ref _epoch, epoch);
         Volatile.Write(ref _knownEpoch, epoch);
         Volatile.Write(ref _knownModRevision, r.Kvs.Count == 0 ? 0 : r.Kvs[0].ModRevision);
+        await OnWarmUpAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>A role's own warm-up step, after the epoch was read.</summary>
+    protected virtual Task OnWarmUpAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>
+    /// A role's own start as primary, after the epoch increment committed at <paramref name="epochRevision"/> (a fenced
+    /// write: every write of an earlier term is at a lower revision). Serving begins when it completes.
+    /// </summary>
+    protected virtual Task OnPrimaryAsync(long term, IFencedStore store, long epochRevision, CancellationToken leadership) => Task.CompletedTask;
+
+    /// <summary>A role's own stop, after leadership ended.</summary>
+    protected virtual Task OnStopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <inheritdoc />
     public async Task StartAsync(long term, IFencedStore store, CancellationToken leadership)
     {
         ArgumentNullException.ThrowIfNull(store);
-        if (term == Volatile.Read(ref _bumpedTerm) && await IsOwnBumpAsync(store, leadership).ConfigureAwait(false))
+        if (term == Volatile.Read(ref _bumpedTerm) && await OwnBumpReadAtAsync(store, leadership).ConfigureAwait(false) is > 0 and var now)
         {
             // Leading again with the same term (the lease guard expired but the lease, and so the candidate key, survived):
             // no one led in between, and this term's takeover is already counted. A second increment would count it twice.
+            // The role still starts again, with the read's revision as its barrier: this term's own writes from its
+            // first stint come after the epoch increment, and the role must see them too.
+            await OnPrimaryAsync(store.Term, store, now, leadership).ConfigureAwait(false);
             return;
         }
         long current = Volatile.Read(ref _knownEpoch), modRevision = Volatile.Read(ref _knownModRevision);
@@ -74,6 +90,7 @@ public abstract class EpochCoordinatorService : ICoordinatorService
                 Interlocked.Exchange(ref _epoch, next);
                 Volatile.Write(ref _bumpedModRevision, txn.Header.Revision);
                 Volatile.Write(ref _bumpedTerm, term);
+                await OnPrimaryAsync(store.Term, store, txn.Header.Revision, leadership).ConfigureAwait(false);
                 return;
             }
             var kvs = txn.Responses[0].ResponseRange.Kvs;
@@ -82,20 +99,23 @@ public abstract class EpochCoordinatorService : ICoordinatorService
         }
     }
 
-    /// <summary>True when the counter is still the value this process wrote for its last term (read through the fenced store).</summary>
-    private async Task<bool> IsOwnBumpAsync(IFencedStore store, CancellationToken leadership)
+    /// <summary>
+    /// When the counter is still the value this process wrote for its last term (read through the fenced store): the
+    /// read's revision; otherwise 0.
+    /// </summary>
+    private async Task<long> OwnBumpReadAtAsync(IFencedStore store, CancellationToken leadership)
     {
         var r = await store.GetAsync(_epochKey, leadership).ConfigureAwait(false);
         if (r.Kvs.Count == 1 && r.Kvs[0].ModRevision == Volatile.Read(ref _bumpedModRevision))
         {
             Interlocked.Exchange(ref _epoch, Parse(r.Kvs[0].Value.ToStringUtf8()));
-            return true;
+            return r.Header.Revision;
         }
-        return false;
+        return 0;
     }
 
     /// <inheritdoc />
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StopAsync(CancellationToken cancellationToken) => OnStopAsync(cancellationToken);
 
     private static long Parse(string text) =>
         long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : 0;
