@@ -18,19 +18,10 @@ internal sealed class ChildLauncher
 
     public ChildLauncher(string etcd, string root, TimeSpan ttl)
     {
-        (_fileName, _prefix) = Self();
+        (_fileName, _prefix) = HostExecutable.Self();
         _etcd = etcd;
         _root = root;
         _ttl = ttl;
-    }
-
-    /// <summary>How this executable is started again: the apphost itself, or <c>dotnet coordinators.dll</c>.</summary>
-    internal static (string FileName, IReadOnlyList<string> Prefix) Self()
-    {
-        var processPath = Environment.ProcessPath ?? "dotnet";
-        var dll = typeof(ChildLauncher).Assembly.Location;
-        var exe = Path.GetFileNameWithoutExtension(processPath);
-        return string.Equals(exe, "dotnet", StringComparison.OrdinalIgnoreCase) ? (processPath, [dll]) : (processPath, []);
     }
 
     public ProcessStartInfo StartInfo(string role, int listenPort)
