@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using Coordinators.Actors.Config;
 using Coordinators.Actors.Etcd;
+using Coordinators.Actors.Model;
 using Coordinators.Actors.Sessions;
 using Microsoft.Extensions.Logging;
 
@@ -58,7 +59,17 @@ internal sealed class CrashGuard
         {
             StdinEofWatch.Start(_ => guard.RequestStop(UnixSignal.SIGTERM));
         }
-        return await guard.GuardAsync(etcd).ConfigureAwait(false);
+        using var stopWarming = new CancellationTokenSource();
+        var warm = LeaseRevoker.KeepWarmAsync(etcd, new EtcdLayout(options.Root).ServerIdCounter, guard._logger, stopWarming.Token);
+        try
+        {
+            return await guard.GuardAsync(etcd).ConfigureAwait(false);
+        }
+        finally
+        {
+            await stopWarming.CancelAsync().ConfigureAwait(false);
+            await warm.ConfigureAwait(false);
+        }
     }
 
     private void RequestStop(UnixSignal signal)
@@ -90,7 +101,7 @@ internal sealed class CrashGuard
                 }
                 try
                 {
-                    child = GuardedChild.Start(fileName, prefix, _arguments, etcd, _logger);
+                    child = GuardedChild.Start(fileName, prefix, _arguments, _logger);
                 }
                 catch (Exception e) when (e is IOException or InvalidOperationException or System.ComponentModel.Win32Exception)
                 {
@@ -137,7 +148,9 @@ internal sealed class CrashGuard
                 failures = lived >= StableAfter ? 0 : failures;
                 var delay = RestartDelay(failures++);
                 CrashGuardLog.Restarting(_logger, delay.TotalMilliseconds, failures);
-                await Task.WhenAny(Task.Delay(delay), _stopRequested.Task).ConfigureAwait(false);
+                using var wait = new CancellationTokenSource();
+                await Task.WhenAny(Task.Delay(delay, wait.Token), _stopRequested.Task).ConfigureAwait(false);
+                await wait.CancelAsync().ConfigureAwait(false);
             }
         }
     }

@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.IO.Pipes;
-using Coordinators.Actors.Etcd;
-using Grpc.Core;
 using Microsoft.Extensions.Logging;
 
 namespace Coordinators.Host.Commands;
@@ -27,13 +25,13 @@ internal sealed class GuardedChild : IAsyncDisposable
     // Reads the pipe to its end; owned here, awaited on dispose.
     private readonly Task _reader;
 
-    private GuardedChild(Process process, AnonymousPipeServerStream pipe, EtcdClient etcd, ILogger logger)
+    private GuardedChild(Process process, AnonymousPipeServerStream pipe, ILogger logger)
     {
         _process = process;
         _pipe = pipe;
         _logger = logger;
         StartedAt = Stopwatch.GetTimestamp();
-        _reader = ReadAsync(etcd);
+        _reader = ReadAsync();
     }
 
     public int Pid => _process.Id;
@@ -45,7 +43,7 @@ internal sealed class GuardedChild : IAsyncDisposable
     public bool HasExited => _process.HasExited;
 
     /// <summary>Starts <paramref name="fileName"/> with <paramref name="arguments"/> plus the switches naming the lease pipe.</summary>
-    public static GuardedChild Start(string fileName, IReadOnlyList<string> prefix, IReadOnlyList<string> arguments, EtcdClient etcd, ILogger logger)
+    public static GuardedChild Start(string fileName, IReadOnlyList<string> prefix, IReadOnlyList<string> arguments, ILogger logger)
     {
         // Inheritable: the child gets the write end across exec. The read end is ours alone (close-on-exec).
         var pipe = new AnonymousPipeServerStream(PipeDirection.In, HandleInheritability.Inheritable);
@@ -60,7 +58,7 @@ internal sealed class GuardedChild : IAsyncDisposable
             var process = Process.Start(info) ?? throw new InvalidOperationException($"{fileName} did not start");
             // Now only the child holds the write end: its death closes it, and the reader sees EOF.
             pipe.DisposeLocalCopyOfClientHandle();
-            return new GuardedChild(process, pipe, etcd, logger);
+            return new GuardedChild(process, pipe, logger);
         }
         catch
         {
@@ -86,9 +84,13 @@ internal sealed class GuardedChild : IAsyncDisposable
     {
         await _process.WaitForExitAsync().ConfigureAwait(false);
         var code = _process.ExitCode;
-        if (await Task.WhenAny(_reader, Task.Delay(DrainTimeout)).ConfigureAwait(false) != _reader)
+        using (var drain = new CancellationTokenSource())
         {
-            CrashGuardLog.PipeStillOpen(_logger, Pid, DrainTimeout.TotalMilliseconds);
+            if (await Task.WhenAny(_reader, Task.Delay(DrainTimeout, drain.Token)).ConfigureAwait(false) != _reader)
+            {
+                CrashGuardLog.PipeStillOpen(_logger, Pid, DrainTimeout.TotalMilliseconds);
+            }
+            await drain.CancelAsync().ConfigureAwait(false);
         }
         lock (_leases)
         {
@@ -99,11 +101,16 @@ internal sealed class GuardedChild : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _pipe.DisposeAsync().ConfigureAwait(false);
-        await _reader.ConfigureAwait(false);
+        // A reader still blocked in read(2) (another process holds the write end; logged by the drain) is not
+        // interrupted by closing the descriptor: it ends when that process closes its end.
+        if (_reader.IsCompleted)
+        {
+            await _reader.ConfigureAwait(false);
+        }
         _process.Dispose();
     }
 
-    private async Task ReadAsync(EtcdClient etcd)
+    private async Task ReadAsync()
     {
         try
         {
@@ -120,29 +127,11 @@ internal sealed class GuardedChild : IAsyncDisposable
                     _leases[lease.Role] = lease;
                 }
                 CrashGuardLog.LeaseReported(_logger, Pid, lease.Role, lease.ServerId, lease.LeaseId);
-                await WarmUpAsync(etcd, lease.LeaseId).ConfigureAwait(false);
             }
         }
         catch (Exception e) when (e is ObjectDisposedException or IOException)
         {
             // Disposed after the child's death (the pipe stayed open past the drain timeout): the leases read so far stand.
-        }
-    }
-
-    /// <summary>
-    /// One call on the guard's etcd connection per report, so the revoke after a crash finds a connected channel and
-    /// JIT-compiled call path instead of paying for them on the clock.
-    /// </summary>
-    private async Task WarmUpAsync(EtcdClient etcd, long leaseId)
-    {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-        try
-        {
-            await etcd.LeaseTimeToLiveAsync(leaseId, cancellationToken: cts.Token).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is RpcException or OperationCanceledException or HttpRequestException)
-        {
-            CrashGuardLog.WarmUpFailed(_logger, e.Message);
         }
     }
 

@@ -13,8 +13,6 @@ internal static class TestHooks
 {
     public const string CrashOnSigusr1 = "COORDINATORS_TEST_CRASH_ON_SIGUSR1";
 
-    private const int SIGUSR1 = 10;
-
     // Kept for the life of the process: disposing the registration restores the default action (terminate).
     private static PosixSignalRegistration? _registration;
 
@@ -25,7 +23,7 @@ internal static class TestHooks
             return;
         }
         logger.LogWarning("test hook {Variable}=1: SIGUSR1 throws an unhandled exception", CrashOnSigusr1);
-        _registration = PosixSignalRegistration.Create((PosixSignal)SIGUSR1, context =>
+        _registration = PosixSignalRegistration.Create((PosixSignal)(int)UnixSignal.SIGUSR1, context =>
         {
             context.Cancel = true;
             new Thread(() => throw new InvalidOperationException($"test hook {CrashOnSigusr1}: unhandled exception on SIGUSR1"))
