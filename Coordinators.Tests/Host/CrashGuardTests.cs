@@ -54,6 +54,9 @@ public sealed class CrashGuardTests(EtcdSingleFixture etcd, ITestOutputHelper ou
         Assert.Equal(b.ServerId, status.Primary!.ServerId);
         Assert.Equal([b.ServerId, second.ServerId], status.Queue.Select(c => c.Session!.ServerId));
         Assert.Equal((second.Pid, a.GuardPid), (status.Queue[1].Session!.Pid, status.Queue[1].Session!.GuardPid));
+        var table = await HostRunner.RunAsync(["status", "--etcd", etcd.Cluster.ClientUrls[0], "--root", root]);
+        Assert.Equal(0, table.ExitCode);
+        Assert.Contains(table.StandardOutput.Split('\n'), l => l.Contains($" {second.ServerId} ", StringComparison.Ordinal) && l.Contains($" {second.Pid} ", StringComparison.Ordinal) && l.Contains($" {a.GuardPid} ", StringComparison.Ordinal));
 
         // SIGTERM to the guard reaches the child, which resigns from the queue; the guard exits 0 and nothing is left.
         a.Runner.Signal(UnixSignal.SIGTERM);
@@ -169,5 +172,28 @@ public sealed class CrashGuardTests(EtcdSingleFixture etcd, ITestOutputHelper ou
         output.WriteLine($"SIGKILL of a guarded node's child -> session deleted in {gone.TotalMilliseconds:F0} ms");
         Assert.True(gone <= CrashTakeover, $"session deleted after {gone.TotalMilliseconds:F0} ms");
         Assert.Equal(137, await a.Runner.WaitForExitAsync(Backstop));
+    }
+
+    [Fact]
+    public async Task CrashGuardOnInConfiguration_GuardsOnceWithoutRecursing()
+    {
+        var root = EtcdSingleFixture.Prefix() + "c";
+        var (a, first) = await GuardedRun.StartAsync(Roles.DataNode, etcd.Cluster.ClientUrls, root,
+            environment: new Dictionary<string, string?> { ["COORDINATORS__CRASH_GUARD"] = "on" }, flag: false);
+        await using var guard = a;
+        Assert.Equal(a.GuardPid, first.GuardPid);
+        a.Runner.Signal(UnixSignal.SIGINT);
+        Assert.Equal(0, await a.Runner.WaitForExitAsync(Backstop));
+        // The child read the same configuration, yet only the guard started a child.
+        Assert.Single(a.Runner.StandardOutput.Split('\n'), l => l.StartsWith("GUARD ", StringComparison.Ordinal) && l.Contains("event=started", StringComparison.Ordinal));
+        Assert.False(ProcFs.IsRunning(first.Pid));
+    }
+
+    [Fact]
+    public async Task StandaloneCrashGuard_EmbeddedEtcd_RefusedWithExitTwo()
+    {
+        var result = await HostRunner.RunAsync(["standalone", "--crash-guard"]);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("standalone --crash-guard needs coordinators.etcd.endpoints (or --etcd)", result.StandardError, StringComparison.Ordinal);
     }
 }

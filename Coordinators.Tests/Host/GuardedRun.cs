@@ -18,11 +18,13 @@ public sealed class GuardedRun : IAsyncDisposable
 
     public int GuardPid => Runner.ProcessId;
 
-    /// <summary>Starts the guard (TTL 10 s) and waits for its child's first READY line.</summary>
-    public static async Task<(GuardedRun Run, ReadyLine Ready)> StartAsync(string role, IEnumerable<string> etcdUrls, string root, IEnumerable<string>? extra = null, IReadOnlyDictionary<string, string?>? environment = null)
+    /// <summary>Starts the guard (TTL 10 s, <c>--crash-guard</c> unless <paramref name="flag"/> is false) and waits for its child's first READY line.</summary>
+    public static async Task<(GuardedRun Run, ReadyLine Ready)> StartAsync(string role, IEnumerable<string> etcdUrls, string root, IEnumerable<string>? extra = null, IReadOnlyDictionary<string, string?>? environment = null, bool flag = true)
     {
+        // Without the flag the guard must come from the configuration (crash-guard = on).
         var runner = HostRunner.Start(
-            ["run", "--role", role, "--etcd", string.Join(',', etcdUrls), "--root", root, "--session-ttl", "10s", "--stop-on-stdin-eof", "--crash-guard", .. (extra ?? Array.Empty<string>())],
+            ["run", "--role", role, "--etcd", string.Join(',', etcdUrls), "--root", root, "--session-ttl", "10s", "--stop-on-stdin-eof",
+                .. (flag ? ["--crash-guard"] : Array.Empty<string>()), .. (extra ?? Array.Empty<string>())],
             environment);
         var run = new GuardedRun(runner);
         try
