@@ -24,7 +24,11 @@ internal sealed class ChildLauncher
         _ttl = ttl;
     }
 
-    public ProcessStartInfo StartInfo(string role, int listenPort)
+    /// <summary>
+    /// The child's start info; <paramref name="guarded"/> runs it as <c>run --crash-guard --restart never</c>, so the
+    /// process the demo holds is the guard and a crashed component ends its slot's process as an unguarded crash does.
+    /// </summary>
+    public ProcessStartInfo StartInfo(string role, int listenPort, bool guarded = false)
     {
         var psi = new ProcessStartInfo(_fileName)
         {
@@ -45,7 +49,7 @@ internal sealed class ChildLauncher
             // The demo holds each child's stdin pipe: if the demo itself is SIGKILLed, its children stop too.
             "--stop-on-stdin-eof",
         ];
-        foreach (var a in args)
+        foreach (var a in guarded ? [.. args, "--crash-guard", "--restart", "never"] : args)
         {
             psi.ArgumentList.Add(a);
         }
