@@ -28,37 +28,35 @@ internal static class LeaseRevoker
     {
         try
         {
-            using (var first = CancellationTokenSource.CreateLinkedTokenSource(ct))
+            await OnceAsync(async token =>
             {
-                first.CancelAfter(AttemptTimeout);
-                var throwaway = await etcd.GrantLeaseAsync(2, first.Token).ConfigureAwait(false);
-                await etcd.RevokeLeaseAsync(throwaway.ID, first.Token).ConfigureAwait(false);
-            }
-        }
-        catch (Exception e) when (e is RpcException or OperationCanceledException or HttpRequestException && !ct.IsCancellationRequested)
-        {
-            CrashGuardLog.WarmUpFailed(logger, e.Message);
-        }
-        using var timer = new PeriodicTimer(KeepWarmPeriod);
-        try
-        {
+                var throwaway = await etcd.GrantLeaseAsync(2, token).ConfigureAwait(false);
+                await etcd.RevokeLeaseAsync(throwaway.ID, token).ConfigureAwait(false);
+            }, logger, ct).ConfigureAwait(false);
+            using var timer = new PeriodicTimer(KeepWarmPeriod);
             while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false))
             {
-                using var once = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                once.CancelAfter(AttemptTimeout);
-                try
-                {
-                    await etcd.GetAsync(probeKey, cancellationToken: once.Token).ConfigureAwait(false);
-                }
-                catch (Exception e) when (e is RpcException or OperationCanceledException or HttpRequestException && !ct.IsCancellationRequested)
-                {
-                    CrashGuardLog.WarmUpFailed(logger, e.Message);
-                }
+                await OnceAsync(token => etcd.GetAsync(probeKey, cancellationToken: token), logger, ct).ConfigureAwait(false);
             }
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        catch (Exception e) when (ct.IsCancellationRequested && e is OperationCanceledException or RpcException)
         {
-            // The guard is exiting.
+            CrashGuardLog.WarmUpFailed(logger, "the guard is exiting");
+        }
+    }
+
+    /// <summary>One warm-up call with its own deadline; a failure is logged, the next period tries again.</summary>
+    private static async Task OnceAsync(Func<CancellationToken, Task> call, ILogger logger, CancellationToken ct)
+    {
+        using var once = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        once.CancelAfter(AttemptTimeout);
+        try
+        {
+            await call(once.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested && e is RpcException or OperationCanceledException or HttpRequestException)
+        {
+            CrashGuardLog.WarmUpFailed(logger, e.Message);
         }
     }
 
