@@ -11,7 +11,9 @@ namespace Coordinators.Benchmarks;
 /// <summary>
 /// Takeover time of `coordinators run` (TTL 2 s): from the old primary's SIGTERM / SIGKILL to the new primary's
 /// active key arriving on a watch, beside etcd's own tools on the same etcd: `etcdctl elect` (SIGINT, time to the
-/// next elector's line) and `etcdctl lock --ttl 2` (SIGKILL, time to the next holder's line). Args: [ROUNDS=20].
+/// next elector's line) and `etcdctl lock --ttl 2` (SIGKILL, time to the next holder's line). Then the crash guard at
+/// TTL 10 s: SIGKILL of a guarded primary's child (`run --crash-guard --restart never`; the guard revokes its lease)
+/// beside `etcdctl lock --ttl 10` (SIGKILL, at most 3 rounds: each waits out the TTL). Args: [ROUNDS=20].
 /// </summary>
 internal sealed class FailoverBenchmark : IBenchmark
 {
@@ -19,7 +21,7 @@ internal sealed class FailoverBenchmark : IBenchmark
 
     public string Name => "failover";
 
-    public string Description => "primary takeover ms after SIGTERM/SIGKILL (TTL 2s) vs etcdctl elect (SIGINT) and etcdctl lock --ttl 2 (SIGKILL)";
+    public string Description => "primary takeover ms after SIGTERM/SIGKILL (TTL 2s) vs etcdctl elect (SIGINT) and etcdctl lock --ttl 2 (SIGKILL); SIGKILL of a crash-guarded primary (TTL 10s) vs etcdctl lock --ttl 10";
 
     public async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
     {
@@ -32,20 +34,27 @@ internal sealed class FailoverBenchmark : IBenchmark
             ("etcdctl elect SIGINT", await EtcdctlAsync(etcdServer.Endpoint, ["elect", "bench-elect"], UnixSignal.SIGINT, rounds, cancellationToken)),
             ("coordinators SIGKILL", await CoordinatorsAsync(etcd, etcdServer.Endpoint, "k", UnixSignal.SIGKILL, rounds, cancellationToken)),
             ("etcdctl lock SIGKILL", await EtcdctlAsync(etcdServer.Endpoint, ["lock", "--ttl", "2", "bench-lock"], UnixSignal.SIGKILL, rounds, cancellationToken)),
+            ("SIGKILL guarded (TTL 10 s)", await CoordinatorsAsync(etcd, etcdServer.Endpoint, "g", UnixSignal.SIGKILL, rounds, cancellationToken, "10s", guarded: true)),
+            ("etcdctl lock SIGKILL (TTL 10 s)", await EtcdctlAsync(etcdServer.Endpoint, ["lock", "--ttl", "10", "bench-lock10"], UnixSignal.SIGKILL, Math.Min(rounds, 3), cancellationToken)),
         };
-        Console.WriteLine($"{"takeover (ms)",-22} {"n",3} {"min",8} {"median",8} {"p99",8}");
+        Console.WriteLine($"{"takeover (ms)",-32} {"n",3} {"min",8} {"median",8} {"p99",8}");
         foreach (var (name, ms) in rows)
         {
             ms.Sort();
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-22} {ms.Count,3} {ms[0],8:F1} {Percentile(ms, 0.5),8:F1} {Percentile(ms, 0.99),8:F1}"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-32} {ms.Count,3} {ms[0],8:F1} {Percentile(ms, 0.5),8:F1} {Percentile(ms, 0.99),8:F1}"));
         }
         var term = Percentile(rows[0].Ms, 0.5);
         var kill = Percentile(rows[2].Ms, 0.5);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"targets: SIGTERM median {term:F1} <= 50 ms {(term <= 50 ? "met" : "MISSED")}; SIGKILL median {kill:F1} <= 2250 ms {(kill <= 2250 ? "met" : "MISSED")}"));
+        var guardedMedian = Percentile(rows[4].Ms, 0.5);
+        var guardedP99 = Percentile(rows[4].Ms, 0.99);
+        var lock10 = Percentile(rows[5].Ms, 0.5);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"crash guard: SIGKILL guarded median {guardedMedian:F1} <= 50 ms {(guardedMedian <= 50 ? "met" : "MISSED")}, p99 {guardedP99:F1} <= 150 ms {(guardedP99 <= 150 ? "met" : "MISSED")}; {lock10 / guardedMedian:F0}x faster than etcdctl lock --ttl 10 ({lock10:F0} ms)"));
         return 0;
     }
 
-    private static async Task<List<double>> CoordinatorsAsync(EtcdClient etcd, string url, string tag, UnixSignal signal, int rounds, CancellationToken ct)
+    private static async Task<List<double>> CoordinatorsAsync(EtcdClient etcd, string url, string tag, UnixSignal signal, int rounds, CancellationToken ct, string ttl = "2s", bool guarded = false)
     {
         var root = "bench-" + tag + Guid.NewGuid().ToString("N")[..6];
         var layout = new EtcdLayout(root);
@@ -58,8 +67,10 @@ internal sealed class FailoverBenchmark : IBenchmark
             throw new FileNotFoundException($"no coordinators host at {dll} (COORDINATORS_HOST_DLL or ./build.sh build)", dll);
         }
         var samples = new List<double>();
-        var primary = await StartCoordinatorAsync(dll, url, root, ct);
-        var standby = await StartCoordinatorAsync(dll, url, root, ct);
+        // Guarded: the signal goes to the guard's child (the READY line's pid), and the guard exits after revoking.
+        string[] extra = guarded ? ["--session-ttl", ttl, "--crash-guard", "--restart", "never"] : ["--session-ttl", ttl];
+        var primary = await StartCoordinatorAsync(dll, url, root, extra, ct);
+        var standby = await StartCoordinatorAsync(dll, url, root, extra, ct);
         try
         {
             await WaitActiveAsync(etcd, layout, primary.ServerId, ct);
@@ -69,12 +80,12 @@ internal sealed class FailoverBenchmark : IBenchmark
                 var published = WaitActiveAsync(etcd, layout, standby.ServerId, ct);
                 await Task.Delay(100, ct); // let the standby's watch settle after the previous round
                 var t0 = Stopwatch.GetTimestamp();
-                primary.Process.Signal(signal);
+                UnixSignals.SendOrThrow(primary.Pid, signal);
                 var t1 = await published;
                 samples.Add(Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds);
                 await primary.Process.DisposeAsync();
                 primary = standby;
-                standby = await StartCoordinatorAsync(dll, url, root, ct);
+                standby = await StartCoordinatorAsync(dll, url, root, extra, ct);
             }
         }
         finally
@@ -85,12 +96,13 @@ internal sealed class FailoverBenchmark : IBenchmark
         return samples;
     }
 
-    private static async Task<(ChildProcess Process, long ServerId)> StartCoordinatorAsync(string dll, string url, string root, CancellationToken ct)
+    /// <summary>Starts `coordinators run`; returns it with its ServerID and the pid of its READY line (a guard's child).</summary>
+    private static async Task<(ChildProcess Process, long ServerId, int Pid)> StartCoordinatorAsync(string dll, string url, string root, string[] extra, CancellationToken ct)
     {
-        var p = ChildProcess.Start("dotnet", [dll, "run", "--role", "rootcoord", "--etcd", url, "--root", root, "--session-ttl", "2s"]);
+        var p = ChildProcess.Start("dotnet", [dll, "run", "--role", "rootcoord", "--etcd", url, "--root", root, .. extra]);
         var (line, _) = await p.WaitLineAsync(l => l.StartsWith("READY ", StringComparison.Ordinal), Backstop, ct);
-        var serverId = line.Split(' ').First(f => f.StartsWith("serverId=", StringComparison.Ordinal))["serverId=".Length..];
-        return (p, long.Parse(serverId, CultureInfo.InvariantCulture));
+        string Field(string name) => line.Split(' ').First(f => f.StartsWith(name + "=", StringComparison.Ordinal))[(name.Length + 1)..];
+        return (p, long.Parse(Field("serverId"), CultureInfo.InvariantCulture), int.Parse(Field("pid"), CultureInfo.InvariantCulture));
     }
 
     /// <summary>Completes (with the monotonic time) when the active key names <paramref name="serverId"/>.</summary>

@@ -6,6 +6,7 @@ namespace Coordinators.Host;
 internal enum UnixSignal
 {
     SIGINT = 2,
+    SIGUSR1 = 10,
     SIGKILL = 9,
     SIGTERM = 15,
     SIGCONT = 18,

@@ -13,6 +13,7 @@ internal static class CoordinatorsOptionKeys
         ("listen", o => o.Listen),
         ("http:listen", o => o.HttpListen),
         ("exit-on-session-loss", o => o.ExitOnSessionLoss),
+        ("crash-guard", o => o.CrashGuard),
         ("etcd:endpoints", o => o.Etcd.Endpoints),
         ("etcd:username", o => o.Etcd.Username),
         ("etcd:password", o => o.Etcd.Password),

@@ -19,6 +19,12 @@ public sealed record CoordinatorsOptions
     /// <summary>When true the process exits after losing its etcd session instead of rejoining as a standby (<c>exit-on-session-loss</c>).</summary>
     public bool ExitOnSessionLoss { get; init; }
 
+    /// <summary>
+    /// When true <c>coordinators run</c> and <c>standalone</c> start the component as a child process and stay as its
+    /// crash guard, which revokes the child's lease the moment it dies (<c>crash-guard</c>; also <c>--crash-guard</c>).
+    /// </summary>
+    public bool CrashGuard { get; init; }
+
     /// <summary>How to reach etcd (<c>etcd</c>).</summary>
     public EtcdOptions Etcd { get; init; } = new();
 

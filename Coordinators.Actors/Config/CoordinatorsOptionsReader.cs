@@ -62,6 +62,7 @@ internal sealed class CoordinatorsOptionsReader
         if (String("listen") is { } listen) o = o with { Listen = listen };
         if (String("http:listen") is { Length: > 0 } http) o = o with { HttpListen = http };
         if (Bool("exit-on-session-loss") is { } exit) o = o with { ExitOnSessionLoss = exit };
+        if (Bool("crash-guard") is { } guard) o = o with { CrashGuard = guard };
 
         var etcd = o.Etcd;
         if (Endpoints() is { } endpoints) etcd = etcd with { Endpoints = endpoints };

@@ -112,6 +112,9 @@ public sealed class ComponentRuntime : IAsyncDisposable
     /// <summary>The coordinator service (null for node roles).</summary>
     public EpochCoordinatorService? Service { get; }
 
+    /// <summary>The crash guard this process runs under (set before <see cref="StartAsync"/>); null when unguarded.</summary>
+    public ICrashGuardLink? CrashGuard { get; set; }
+
     /// <summary>The session actor once the session stage started.</summary>
     public IActorRef? Session { get; private set; }
 
@@ -244,6 +247,7 @@ public sealed class ComponentRuntime : IAsyncDisposable
                 Host = Host,
                 Options = Options,
                 Guard = Guard,
+                CrashGuard = CrashGuard,
                 Children = children,
             }), "session");
             if (Host.ServerId != 0)

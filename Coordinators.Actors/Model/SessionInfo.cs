@@ -30,6 +30,11 @@ public sealed record SessionInfo
     /// <summary>Operating-system process id.</summary>
     [JsonPropertyName("pid")] public int Pid { get; init; }
 
+    /// <summary>Process id of the crash guard the process runs under (<c>--crash-guard</c>); 0 (omitted) when unguarded.</summary>
+    [JsonPropertyName("guardPid")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public int GuardPid { get; init; }
+
     /// <summary>Version of the coordinators runtime.</summary>
     [JsonPropertyName("version")] public string Version { get; init; } = string.Empty;
 

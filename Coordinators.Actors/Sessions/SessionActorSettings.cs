@@ -25,6 +25,9 @@ public sealed record SessionActorSettings
     /// <summary>Where acknowledged keep-alives are recorded; a coordinator checks it before serving.</summary>
     public required LeaseGuard Guard { get; init; }
 
+    /// <summary>The crash guard this process runs under, told each lease before its session key is written; null when unguarded.</summary>
+    public ICrashGuardLink? CrashGuard { get; init; }
+
     /// <summary>Children created once at start (coordinator actors); they get every session event.</summary>
     public IReadOnlyList<(string Name, Props Props)> Children { get; init; } = [];
 

@@ -26,6 +26,8 @@ internal static class SessionBuilder
         LeaseKeepAlive? keepAlive = null;
         try
         {
+            // Before any key goes on the lease: a crash after this point is revoked by the guard, not left to the TTL.
+            settings.CrashGuard?.LeaseGranted(settings.Role, serverId, grant.ID);
             settings.Guard.Reset();
             settings.Guard.Acknowledged(sentAt);
             keepAlive = etcd.KeepAlive(grant.ID, settings.Options.Session.KeepAliveInterval, ct);
@@ -37,6 +39,7 @@ internal static class SessionBuilder
                 Http = settings.Host.HttpAddress,
                 HostName = Environment.MachineName,
                 Pid = Environment.ProcessId,
+                GuardPid = settings.CrashGuard?.GuardPid ?? 0,
                 Version = Version,
                 LeaseId = grant.ID,
                 StartedAt = time.GetUtcNow(),

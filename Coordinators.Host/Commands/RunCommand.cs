@@ -10,8 +10,9 @@ namespace Coordinators.Host.Commands;
 /// <summary>
 /// <c>coordinators run --role ROLE</c>: one component in the foreground (a coordinator joins its election; a node
 /// just serves). Logs one line per event to the console, prints <c>READY role=.. serverId=.. address=.. state=..
-/// pid=..</c> once started and <c>STATE role=.. serverId=.. state=.. term=..</c> on each state change, and stops
-/// cleanly (resign, revoke, exit 0) on SIGTERM or SIGINT.
+/// pid=..</c> (and <c>guard=..</c> under a crash guard) once started and <c>STATE role=.. serverId=.. state=.. term=..</c>
+/// on each state change, and stops cleanly (resign, revoke, exit 0) on SIGTERM or SIGINT. With <c>--crash-guard</c> this
+/// process becomes the <see cref="CrashGuard"/> of a child running the same command line.
 /// </summary>
 internal static class RunCommand
 {
@@ -31,11 +32,13 @@ internal static class RunCommand
         command.Options.Add(logFormat);
         var switches = new ConfigurationSwitches();
         switches.AddTo(command);
-        command.SetAction((result, ct) => RunAsync(result, switches, result.GetValue(role)!, result.GetValue(stopOnStdinEof), logFormat, ct));
+        var guard = new CrashGuardSwitches();
+        guard.AddTo(command);
+        command.SetAction((result, ct) => RunAsync(result, switches, guard, result.GetValue(role)!, result.GetValue(stopOnStdinEof), logFormat, ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(ParseResult result, ConfigurationSwitches switches, string role, bool stopOnStdinEof, Option<string> logFormat, CancellationToken ct)
+    private static async Task<int> RunAsync(ParseResult result, ConfigurationSwitches switches, CrashGuardSwitches guard, string role, bool stopOnStdinEof, Option<string> logFormat, CancellationToken ct)
     {
         var error = result.InvocationConfiguration.Error;
         var output = result.InvocationConfiguration.Output;
@@ -49,7 +52,12 @@ internal static class RunCommand
             return ExitCodes.BadConfiguration;
         }
         using var loggerFactory = ConsoleLogging.Create(result.GetValue(logFormat)!);
+        if (guard.ShouldGuard(result, configuration.Options.CrashGuard))
+        {
+            return await CrashGuard.RunAsync(configuration.Options, guard.RestartPolicy(result), stopOnStdinEof, output, loggerFactory).ConfigureAwait(false);
+        }
         var logger = loggerFactory.CreateLogger("Coordinators.Host");
+        TestHooks.Install(logger);
         var stop = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         using var startCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         using var signals = new StopSignals(signal =>
@@ -81,6 +89,8 @@ internal static class RunCommand
         }
 
         await using var runtime = new ComponentRuntime(role, configuration.Options, loggerFactory);
+        using var guardLink = guard.OpenChildLink(result, logger);
+        runtime.CrashGuard = guardLink;
         RunComposition.Configure(runtime);
         // One line per change of what the line shows, with or without a session (serverId=0 while there is none).
         var lastState = string.Empty;
@@ -114,7 +124,8 @@ internal static class RunCommand
         }
         var snapshot = runtime.Host.Snapshot;
         var http = runtime.Http is { } h ? " http=" + h.Address : string.Empty;
-        output.WriteLine($"READY role={role} serverId={snapshot.ServerId} address={snapshot.Address} state={snapshot.State} pid={Environment.ProcessId}{http}");
+        var guarded = guardLink is { } g ? $" guard={g.GuardPid}" : string.Empty;
+        output.WriteLine($"READY role={role} serverId={snapshot.ServerId} address={snapshot.Address} state={snapshot.State} pid={Environment.ProcessId}{guarded}{http}");
 
         var code = await (await Task.WhenAny(stop.Task, runtime.Host.StopRequested, Task.Delay(Timeout.Infinite, ct).ContinueWith(_ => ExitCodes.Ok, TaskScheduler.Default)).ConfigureAwait(false)).ConfigureAwait(false);
         try

@@ -33,11 +33,13 @@ internal static class StandaloneCommand
         command.Options.Add(logFormat);
         var switches = new ConfigurationSwitches();
         switches.AddTo(command);
-        command.SetAction((result, ct) => RunAsync(result, switches, result.GetValue(stopOnStdinEof), logFormat, ct));
+        var guard = new CrashGuardSwitches();
+        guard.AddTo(command);
+        command.SetAction((result, ct) => RunAsync(result, switches, guard, result.GetValue(stopOnStdinEof), logFormat, ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(ParseResult result, ConfigurationSwitches switches, bool stopOnStdinEof, Option<string> logFormat, CancellationToken ct)
+    private static async Task<int> RunAsync(ParseResult result, ConfigurationSwitches switches, CrashGuardSwitches guard, bool stopOnStdinEof, Option<string> logFormat, CancellationToken ct)
     {
         var output = result.InvocationConfiguration.Output;
         if (!switches.TryLoad(result, out var configuration))
@@ -45,7 +47,20 @@ internal static class StandaloneCommand
             return ExitCodes.BadConfiguration;
         }
         using var loggerFactory = ConsoleLogging.Create(result.GetValue(logFormat)!);
+        var embedEtcd = !configuration.Configuration.GetSection("coordinators:etcd:endpoints").Exists();
+        if (guard.ShouldGuard(result, configuration.Options.CrashGuard))
+        {
+            if (embedEtcd)
+            {
+                // The embedded etcd dies with the guarded child: there would be no etcd left to revoke on.
+                await result.InvocationConfiguration.Error.WriteLineAsync(
+                    "coordinators: standalone --crash-guard needs coordinators.etcd.endpoints (or --etcd): the embedded etcd dies with the guarded child").ConfigureAwait(false);
+                return ExitCodes.BadConfiguration;
+            }
+            return await CrashGuard.RunAsync(configuration.Options, guard.RestartPolicy(result), stopOnStdinEof, output, loggerFactory).ConfigureAwait(false);
+        }
         var logger = loggerFactory.CreateLogger("Coordinators.Standalone");
+        using var guardLink = guard.OpenChildLink(result, logger);
         var stop = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         using var signals = new StopSignals(signal =>
         {
@@ -70,7 +85,7 @@ internal static class StandaloneCommand
         var httpListen = options.HttpListen;
         options = options with { HttpListen = null };
         EmbeddedEtcd? embedded = null;
-        if (!configuration.Configuration.GetSection("coordinators:etcd:endpoints").Exists())
+        if (embedEtcd)
         {
             embedded = await EmbeddedEtcd.StartAsync(new EmbeddedEtcdOptions { Directory = Path.Combine(Environment.CurrentDirectory, ".coordinators-etcd") }, ct).ConfigureAwait(false);
             options = options with { Etcd = options.Etcd with { Endpoints = [embedded.Endpoint] } };
@@ -89,7 +104,7 @@ internal static class StandaloneCommand
         {
             foreach (var role in Roles.All)
             {
-                var runtime = new ComponentRuntime(role, options, loggerFactory, etcd);
+                var runtime = new ComponentRuntime(role, options, loggerFactory, etcd) { CrashGuard = guardLink };
                 ConnectionManager? connections = null;
                 if (!Roles.IsCoordinator(role))
                 {

@@ -9,7 +9,7 @@ using Coordinators.Actors.Model;
 namespace Coordinators.Host.Commands;
 
 /// <summary>
-/// <c>coordinators status</c>: per coordinator role the primary (serverId, address, pid, term, since) and the
+/// <c>coordinators status</c>: per coordinator role the primary (serverId, address, pid, crash guard pid, term, since) and the
 /// standbys in queue order, then every session; <c>--json</c> prints one JSON document, <c>--watch</c> redraws
 /// on each etcd change until interrupted.
 /// </summary>
@@ -100,7 +100,7 @@ internal static class StatusCommand
             console.Clear();
         }
         var roles = new Table().Title($"coordinators (etcd revision {status.Revision})");
-        roles.AddColumns("role", "primary", "address", "pid", "term", "since", "standbys (queue order)");
+        roles.AddColumns("role", "primary", "address", "pid", "guard", "term", "since", "standbys (queue order)");
         foreach (var r in status.Coordinators)
         {
             var p = r.Primary;
@@ -110,16 +110,17 @@ internal static class StatusCommand
                 p is null ? (r.Queue.Count > 0 ? "(electing)" : "-") : p.ServerId.ToString(CultureInfo.InvariantCulture),
                 Markup.Escape(p?.Address ?? "-"),
                 p?.Pid.ToString(CultureInfo.InvariantCulture) ?? "-",
+                Guard(p),
                 p?.Term.ToString(CultureInfo.InvariantCulture) ?? "-",
                 p?.Since?.ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture) ?? "-",
                 standbys.Length == 0 ? "-" : standbys);
         }
         console.Write(roles);
         var sessions = new Table().Title("sessions");
-        sessions.AddColumns("role", "serverId", "address", "pid", "lease", "started", "http", "/readyz");
+        sessions.AddColumns("role", "serverId", "address", "pid", "guard", "lease", "started", "http", "/readyz");
         foreach (var s in status.Sessions)
         {
-            sessions.AddRow(s.Role, s.ServerId.ToString(CultureInfo.InvariantCulture), Markup.Escape(s.Address), s.Pid.ToString(CultureInfo.InvariantCulture),
+            sessions.AddRow(s.Role, s.ServerId.ToString(CultureInfo.InvariantCulture), Markup.Escape(s.Address), s.Pid.ToString(CultureInfo.InvariantCulture), Guard(s),
                 s.LeaseId.ToString("x", CultureInfo.InvariantCulture), s.StartedAt.ToString("HH:mm:ss", CultureInfo.InvariantCulture),
                 Markup.Escape(s.Http ?? "-"), Markup.Escape(ready.GetValueOrDefault(s.ServerId, "-")));
         }
@@ -129,6 +130,9 @@ internal static class StatusCommand
             console.MarkupLine("[yellow]skipped[/] " + Markup.Escape(w));
         }
     }
+
+    /// <summary>The crash guard's pid, or "-" for a process running without one.</summary>
+    private static string Guard(SessionInfo? s) => s is { GuardPid: > 0 } ? s.GuardPid.ToString(CultureInfo.InvariantCulture) : "-";
 
     private static JsonObject ToJson(ClusterStatus status, IReadOnlyDictionary<long, string> ready)
     {

@@ -17,8 +17,11 @@ internal sealed class StdinEofWatch
         _thread = new Thread(() => Watch(onEof)) { IsBackground = true, Name = "stdin-eof-watch" };
     }
 
+    /// <summary>The switch's name.</summary>
+    public const string Switch = "--stop-on-stdin-eof";
+
     /// <summary>The <c>--stop-on-stdin-eof</c> switch of the long-running commands (run, standalone, status --watch).</summary>
-    public static Option<bool> CreateOption() => new("--stop-on-stdin-eof")
+    public static Option<bool> CreateOption() => new(Switch)
     {
         Description = "stop cleanly when standard input closes: a supervisor holding a pipe on stdin takes its children along when it dies",
     };

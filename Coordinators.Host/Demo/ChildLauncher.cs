@@ -18,22 +18,17 @@ internal sealed class ChildLauncher
 
     public ChildLauncher(string etcd, string root, TimeSpan ttl)
     {
-        (_fileName, _prefix) = Self();
+        (_fileName, _prefix) = HostExecutable.Self();
         _etcd = etcd;
         _root = root;
         _ttl = ttl;
     }
 
-    /// <summary>How this executable is started again: the apphost itself, or <c>dotnet coordinators.dll</c>.</summary>
-    internal static (string FileName, IReadOnlyList<string> Prefix) Self()
-    {
-        var processPath = Environment.ProcessPath ?? "dotnet";
-        var dll = typeof(ChildLauncher).Assembly.Location;
-        var exe = Path.GetFileNameWithoutExtension(processPath);
-        return string.Equals(exe, "dotnet", StringComparison.OrdinalIgnoreCase) ? (processPath, [dll]) : (processPath, []);
-    }
-
-    public ProcessStartInfo StartInfo(string role, int listenPort)
+    /// <summary>
+    /// The child's start info; <paramref name="guarded"/> runs it as <c>run --crash-guard --restart never</c>, so the
+    /// process the demo holds is the guard and a crashed component ends its slot's process as an unguarded crash does.
+    /// </summary>
+    public ProcessStartInfo StartInfo(string role, int listenPort, bool guarded = false)
     {
         var psi = new ProcessStartInfo(_fileName)
         {
@@ -56,7 +51,7 @@ internal sealed class ChildLauncher
             // Every child serves /healthz, /readyz and /metrics; the demo records each one's metrics at the end.
             "--http", "127.0.0.1:0",
         ];
-        foreach (var a in args)
+        foreach (var a in guarded ? [.. args, "--crash-guard", "--restart", "never"] : args)
         {
             psi.ArgumentList.Add(a);
         }

@@ -12,13 +12,14 @@ internal sealed class ChildProcessSet
 {
     private readonly List<DemoChild> _children = [];
 
-    public ChildProcessSet(DemoOptions options, ChildLauncher launcher, DemoEvents events, string logDir)
+    /// <summary>The processes of <paramref name="guardedRoles"/> run under a crash guard (<see cref="FaultKinds.GuardedRoles"/>).</summary>
+    public ChildProcessSet(DemoOptions options, ChildLauncher launcher, DemoEvents events, string logDir, IReadOnlySet<string>? guardedRoles = null)
     {
         Directory.CreateDirectory(logDir);
         void Add(string role, int index)
         {
             var name = $"{role}-{index}";
-            _children.Add(new DemoChild(name, role, LoopbackPorts.Next(), Path.Combine(logDir, name + ".log"), launcher, events));
+            _children.Add(new DemoChild(name, role, LoopbackPorts.Next(), Path.Combine(logDir, name + ".log"), launcher, events, guardedRoles?.Contains(role) == true));
         }
         // Replica 1 of every role first, so the first primaries are the "-1" processes on an idle machine.
         for (var i = 1; i <= options.Replicas; i++)
@@ -70,9 +71,31 @@ internal sealed class ChildProcessSet
         }
     }
 
-    /// <summary>Every pid any child ever had that still exists.</summary>
+    /// <summary>Every pid any child ever had that still runs.</summary>
     public IReadOnlyList<int> SurvivingPids() =>
-        _children.SelectMany(c => c.Pids).Where(UnixSignals.Exists).ToList();
+        _children.SelectMany(c => c.Pids).Distinct().Where(Runs).ToList();
+
+    /// <summary>
+    /// True while the process exists and is not a zombie: a guarded component killed with its guard is adopted by
+    /// PID 1, which in a container may never reap it.
+    /// </summary>
+    private static bool Runs(int pid)
+    {
+        if (!UnixSignals.Exists(pid))
+        {
+            return false;
+        }
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[stat.LastIndexOf(')') + 2] is not ('Z' or 'X');
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Gone between the two checks, or /proc is not there (not Linux): kill(2) said it exists.
+            return e is not (FileNotFoundException or DirectoryNotFoundException);
+        }
+    }
 
     /// <summary>
     /// Why the cluster is not whole, or an empty list when it is: every child runs, has a session under its

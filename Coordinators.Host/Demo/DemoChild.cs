@@ -17,11 +17,14 @@ internal sealed class DemoChild
     private readonly List<int> _pids = [];
     private Process? _process;
     private StreamWriter? _log;
+    // Guarded: the pid of the component the current guard runs (its READY line's pid), 0 until it printed one.
+    private int _componentPid;
 
-    public DemoChild(string name, string role, int listenPort, string logFile, ChildLauncher launcher, DemoEvents events)
+    public DemoChild(string name, string role, int listenPort, string logFile, ChildLauncher launcher, DemoEvents events, bool guarded = false)
     {
         Name = name;
         Role = role;
+        Guarded = guarded;
         ListenPort = listenPort;
         LogFile = logFile;
         _launcher = launcher;
@@ -29,6 +32,12 @@ internal sealed class DemoChild
     }
 
     public string Name { get; }
+
+    /// <summary>
+    /// True when the slot runs <c>run --crash-guard</c>: <see cref="Pid"/>, <see cref="Pids"/> and <see cref="Signal"/>
+    /// are about the component (the guard's child, whose pid the sessions carry), not the guard process.
+    /// </summary>
+    public bool Guarded { get; }
 
     public string Role { get; }
 
@@ -49,7 +58,11 @@ internal sealed class DemoChild
         {
             lock (_gate)
             {
-                return _process is { HasExited: false } p ? p.Id : null;
+                if (_process is not { HasExited: false } p)
+                {
+                    return null;
+                }
+                return !Guarded ? p.Id : _componentPid != 0 && UnixSignals.Exists(_componentPid) ? _componentPid : null;
             }
         }
     }
@@ -79,7 +92,7 @@ internal sealed class DemoChild
             }
             _process?.Dispose();
             _log ??= new StreamWriter(new FileStream(LogFile, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
-            var psi = _launcher.StartInfo(Role, ListenPort);
+            var psi = _launcher.StartInfo(Role, ListenPort, Guarded);
             var process = new Process { StartInfo = psi, EnableRaisingEvents = true };
             var log = _log;
             process.OutputDataReceived += (_, e) => OnLine(log, e.Data, stdout: true);
@@ -90,6 +103,7 @@ internal sealed class DemoChild
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
             _process = process;
+            _componentPid = 0;
             _pids.Add(process.Id);
             Paused = false;
             _events.Add("start", Name, new JsonObject { ["pid"] = process.Id, ["role"] = Role, ["port"] = ListenPort });
@@ -107,6 +121,27 @@ internal sealed class DemoChild
         Paused = signal == UnixSignal.SIGSTOP || (Paused && signal != UnixSignal.SIGCONT && signal != UnixSignal.SIGKILL);
         _events.Add("signal", Name, new JsonObject { ["pid"] = pid.Value, ["signal"] = signal.ToString() });
         return true;
+    }
+
+    /// <summary>
+    /// A crash nobody revokes, for a guarded slot: SIGSTOP the guard (it can neither revoke nor, by dying, close the
+    /// component's stdin), SIGKILL the component, then SIGKILL the guard. The lease ends by its TTL.
+    /// </summary>
+    public void CrashWithGuard()
+    {
+        int guard, component;
+        lock (_gate)
+        {
+            (guard, component) = (_process is { HasExited: false } p ? p.Id : 0, _componentPid);
+        }
+        if (guard == 0 || component == 0)
+        {
+            return;
+        }
+        UnixSignals.Send(guard, UnixSignal.SIGSTOP);
+        UnixSignals.Send(component, UnixSignal.SIGKILL);
+        UnixSignals.Send(guard, UnixSignal.SIGKILL);
+        _events.Add("signal", Name, new JsonObject { ["pid"] = component, ["guard"] = guard, ["signal"] = "SIGKILL (component and guard)" });
     }
 
     /// <summary>Waits until the current process has exited; false when it still runs after <paramref name="timeout"/>.</summary>
@@ -161,7 +196,8 @@ internal sealed class DemoChild
             {
                 if (_process is { HasExited: false } p)
                 {
-                    p.Kill();
+                    // A guard's child would stop by itself (its stdin closes), but this is the last resort.
+                    p.Kill(entireProcessTree: Guarded);
                 }
             }
             catch (InvalidOperationException)
@@ -213,6 +249,15 @@ internal sealed class DemoChild
         if (stdout && line.StartsWith("READY", StringComparison.Ordinal))
         {
             HttpAddress = line.Split(' ').FirstOrDefault(f => f.StartsWith("http=", StringComparison.Ordinal))?["http=".Length..];
+            if (Guarded && line.Split(' ').FirstOrDefault(f => f.StartsWith("pid=", StringComparison.Ordinal)) is { } field
+                && int.TryParse(field.AsSpan(4), NumberStyles.None, CultureInfo.InvariantCulture, out var component))
+            {
+                lock (_gate)
+                {
+                    _componentPid = component;
+                    _pids.Add(component);
+                }
+            }
             _events.Add("ready-line", Name, new JsonObject { ["line"] = line });
         }
     }

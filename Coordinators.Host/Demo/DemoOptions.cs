@@ -18,7 +18,7 @@ internal sealed record DemoOptions
     /// <summary>An external etcd to use instead of the embedded one (<c>--etcd</c>).</summary>
     public string? EtcdEndpoints { get; init; }
 
-    /// <summary>The fault list (<c>--faults</c>): all, quick, none, or a comma list of sigterm,sigkill,sigstop,nodekill.</summary>
+    /// <summary>The fault list (<c>--faults</c>): all, quick, none, or a comma list of sigterm,sigkill,sigstop,nodekill,sigkill-guarded.</summary>
     public string Faults { get; init; } = "all";
 
     /// <summary>The etcd key prefix of this run; unique so an external etcd may hold several runs.</summary>

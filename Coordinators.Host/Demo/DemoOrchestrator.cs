@@ -48,7 +48,7 @@ internal sealed class DemoOrchestrator
         var endpoint = _options.EtcdEndpoints ?? embedded!.Endpoint;
         _events.Add("etcd", null, new JsonObject { ["endpoint"] = endpoint, ["embedded"] = embedded is not null, ["pid"] = embedded?.ProcessId });
 
-        var children = new ChildProcessSet(_options, new ChildLauncher(endpoint, _options.Root, _options.Ttl), _events, Path.Combine(outDir, "logs"));
+        var children = new ChildProcessSet(_options, new ChildLauncher(endpoint, _options.Root, _options.Ttl), _events, Path.Combine(outDir, "logs"), FaultKinds.GuardedRoles(plan));
         _children = children;
         using var etcd = new EtcdClient(new EtcdClientOptions { Endpoints = endpoint.Split(',', StringSplitOptions.RemoveEmptyEntries) });
         using var calls = new ComponentCalls();
@@ -255,7 +255,7 @@ internal sealed class DemoOrchestrator
 
     private static string Summary(FaultResult r) =>
         $"fault {r.Fault.Index}: {r.Fault.Label} {r.Fault.Role} -> "
-        + (r.Fault.Kind == FaultKind.NodeKill ? $"session gone after {r.SessionGoneMs:F0} ms" : $"new primary after {r.FailoverMs:F0} ms")
+        + (r.Fault.Kind.IsNode() ? $"session gone after {r.SessionGoneMs:F0} ms" : $"new primary after {r.FailoverMs:F0} ms")
         + $", back after {r.RejoinedMs:F0} ms, {r.CallsFailed} failed calls"
         + (r.Problem is null ? "" : " — " + r.Problem);
 

@@ -20,7 +20,7 @@ internal static class DemoSummary
         faults.AddColumn(new TableColumn("worst call").RightAligned());
         foreach (var f in run.Faults)
         {
-            var gap = f.Fault.Kind == FaultKind.NodeKill ? $"(session gone {Ms(f.SessionGoneMs)})" : Ms(f.FailoverMs);
+            var gap = f.Fault.Kind.IsNode() ? $"(session gone {Ms(f.SessionGoneMs)})" : Ms(f.FailoverMs);
             faults.AddRow(
                 f.Fault.Index.ToString(CultureInfo.InvariantCulture), f.Fault.Role, f.Fault.Label, Markup.Escape($"{f.Target} #{f.ServerId}"),
                 Markup.Escape(gap), Ms(f.RejoinedMs),

@@ -57,5 +57,5 @@ internal sealed record FaultResult
     public string? Problem { get; init; }
 
     /// <summary>The epoch rose by exactly one for a takeover, and not at all for a node fault.</summary>
-    public bool EpochOk => Fault.Kind == FaultKind.NodeKill ? EpochAfter == EpochBefore : EpochAfter == EpochBefore + 1;
+    public bool EpochOk => Fault.Kind.IsNode() ? EpochAfter == EpochBefore : EpochAfter == EpochBefore + 1;
 }

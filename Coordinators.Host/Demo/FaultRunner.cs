@@ -40,7 +40,7 @@ internal sealed class FaultRunner
         if (victim is null || session is null)
         {
             var at0 = _events.NowMs;
-            return new FaultResult { Fault = fault, Target = "-", Pid = 0, ServerId = 0, AtMs = at0, EndMs = at0, Problem = $"no {(fault.Kind == FaultKind.NodeKill ? "running node" : "published primary")} of {fault.Role} to hit" };
+            return new FaultResult { Fault = fault, Target = "-", Pid = 0, ServerId = 0, AtMs = at0, EndMs = at0, Problem = $"no {(fault.Kind.IsNode() ? "running node" : "published primary")} of {fault.Role} to hit" };
         }
         var epochBefore = EpochOf(fault, before);
         var pid = session.Pid;
@@ -55,12 +55,21 @@ internal sealed class FaultRunner
         {
             ["index"] = fault.Index, ["kind"] = fault.Kind.ToString(), ["role"] = fault.Role, ["pid"] = pid, ["serverId"] = session.ServerId,
         });
-        victim.Signal(signal);
+        if (victim.Guarded && fault.Kind is FaultKind.SigKill or FaultKind.NodeKill)
+        {
+            // A plain crash of a guarded child would be revoked by its guard: crash the whole unit, guard first.
+            victim.CrashWithGuard();
+        }
+        else
+        {
+            // A guarded slot's signals go to the component, its child; only the guard's revoke differs.
+            victim.Signal(signal);
+        }
         var problems = new List<string>();
         double? failoverMs = null, goneMs = null, rejoinedMs = null;
         long? newPrimary = null;
 
-        if (fault.Kind == FaultKind.NodeKill)
+        if (fault.Kind.IsNode())
         {
             if (await _view.WaitForAsync(s => !s.Sessions.ContainsKey(session.ServerId), FailoverTimeout, cancellationToken).ConfigureAwait(false))
             {
@@ -138,7 +147,7 @@ internal sealed class FaultRunner
             EpochAfter = epochAfter,
             Calls = window.Count,
             CallsFailed = window.Count(r => !r.Ok),
-            CallsFailedAtVictim = fault.Kind == FaultKind.NodeKill ? window.Count(r => !r.Ok && r.Error is not null && r.Error.Contains(session.Address, StringComparison.Ordinal)) : 0,
+            CallsFailedAtVictim = fault.Kind.IsNode() ? window.Count(r => !r.Ok && r.Error is not null && r.Error.Contains(session.Address, StringComparison.Ordinal)) : 0,
             WorstLatencyMs = window.Count == 0 ? 0 : Math.Round(window.Max(r => r.LatencyMs), 1),
             EndMs = end,
             Problem = problems.Count == 0 ? null : string.Join("; ", problems),
@@ -177,7 +186,7 @@ internal sealed class FaultRunner
 
     private (DemoChild? Child, SessionInfo? Session) PickVictim(Fault fault, ClusterSnapshot snapshot)
     {
-        if (fault.Kind != FaultKind.NodeKill)
+        if (!fault.Kind.IsNode())
         {
             return snapshot.Active.TryGetValue(fault.Role, out var primary) ? (_children.ByPid(primary.Pid), primary) : (null, null);
         }
@@ -193,7 +202,7 @@ internal sealed class FaultRunner
     }
 
     private static long EpochOf(Fault fault, ClusterSnapshot snapshot) =>
-        fault.Kind == FaultKind.NodeKill ? Roles.Coordinators.Sum(snapshot.Epoch) : snapshot.Epoch(fault.Role);
+        fault.Kind.IsNode() ? Roles.Coordinators.Sum(snapshot.Epoch) : snapshot.Epoch(fault.Role);
 
     private async Task ResumeLaterAsync(DemoChild victim, double pausedAtMs, CancellationToken cancellationToken)
     {

@@ -54,7 +54,7 @@ internal static class InvariantChecker
         results.Add(calls.Count == 0
             ? new(NoCallLost, false, "the workload finished no call")
             : new(NoCallLost, failed.Count == 0, failed.Count == 0
-                ? $"{calls.Count} calls, none lost across {faults.Count(f => f.Fault.Kind != FaultKind.NodeKill)} primary failovers and {faults.Count(f => f.Fault.Kind == FaultKind.NodeKill)} node kills (worst {calls.Max(c => c.LatencyMs):F0} ms)"
+                ? $"{calls.Count} calls, none lost across {faults.Count(f => !f.Fault.Kind.IsNode())} primary failovers and {faults.Count(f => f.Fault.Kind.IsNode())} node kills (worst {calls.Max(c => c.LatencyMs):F0} ms)"
                 : $"{failed.Count} of {calls.Count} calls lost, first at {failed[0].StartMs / 1000:F1} s ({failed[0].CoordinatorRole}/{failed[0].NodeRole}: {failed[0].Error}){victimNote}"));
 
         results.Add(new(AllBack, finalProblems.Count == 0, finalProblems.Count == 0

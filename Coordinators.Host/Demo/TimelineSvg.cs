@@ -199,7 +199,7 @@ internal static class TimelineSvg
         var y = top + 18;
         foreach (var f in run.Faults)
         {
-            var outcome = f.Fault.Kind == FaultKind.NodeKill
+            var outcome = f.Fault.Kind.IsNode()
                 ? $"session gone after {Ms(f.SessionGoneMs)}"
                 : $"new primary after {Ms(f.FailoverMs)}";
             var text = $"{f.Fault.Index}. {f.AtMs / 1000:F1} s  {f.Fault.Label} {f.Fault.Role} ({f.Target}, pid {f.Pid}): {outcome}, back after {Ms(f.RejoinedMs)}, "

@@ -20,6 +20,7 @@ public sealed class CoordinatorsConfigurationTests
         Assert.Equal("coordinators", o.Root);
         Assert.Equal("127.0.0.1:0", o.Listen);
         Assert.False(o.ExitOnSessionLoss);
+        Assert.False(o.CrashGuard);
         Assert.Equal(["http://127.0.0.1:2379"], o.Etcd.Endpoints);
         Assert.Null(o.Etcd.Password);
         Assert.Equal(TimeSpan.FromSeconds(10), o.Session.Ttl);
@@ -53,6 +54,7 @@ public sealed class CoordinatorsConfigurationTests
             coordinators {
               root = "prod/milvus"
               exit-on-session-loss = yes
+              crash-guard = on
               etcd { endpoints = ["http://10.0.0.1:2379", "http://10.0.0.2:2379"], username = root, password = s3cret }
               session { ttl = 4s, keep-alive-interval = 1s, lease-guard-margin = 500ms }
               election.warm-up-interval = 250ms
@@ -64,6 +66,7 @@ public sealed class CoordinatorsConfigurationTests
         var o = CoordinatorsConfiguration.Load(file, environment: _noEnvironment).Options;
         Assert.Equal("prod/milvus", o.Root);
         Assert.True(o.ExitOnSessionLoss);
+        Assert.True(o.CrashGuard);
         Assert.Equal(["http://10.0.0.1:2379", "http://10.0.0.2:2379"], o.Etcd.Endpoints);
         Assert.Equal(("root", "s3cret"), (o.Etcd.Username, o.Etcd.Password));
         Assert.Equal(new SessionOptions { Ttl = TimeSpan.FromSeconds(4), KeepAliveInterval = TimeSpan.FromSeconds(1), LeaseGuardMargin = TimeSpan.FromMilliseconds(500) }, o.Session);

@@ -7,17 +7,36 @@ namespace Coordinators.Tests.Demo;
 public sealed class FaultPlanTests
 {
     [Fact]
-    public void Create_All_ThreePrimaryFaultsPerCoordinatorAndOneKillPerNodeKind()
+    public void Create_All_FourPrimaryFaultsPerCoordinatorOneKillPerNodeKindAndOneGuardedNodeKill()
     {
         var plan = FaultPlan.Create("all", seed: 3);
 
-        Assert.Equal(15, plan.Count);
-        Assert.Equal(Enumerable.Range(1, 15), plan.Select(f => f.Index));
+        Assert.Equal(20, plan.Count);
+        Assert.Equal(Enumerable.Range(1, 20), plan.Select(f => f.Index));
         foreach (var role in Roles.Coordinators)
         {
-            Assert.Equal([FaultKind.SigTerm, FaultKind.SigKill, FaultKind.SigStop], plan.Where(f => f.Role == role).Select(f => f.Kind));
+            Assert.Equal([FaultKind.SigTerm, FaultKind.SigKill, FaultKind.SigStop, FaultKind.SigKillGuarded], plan.Where(f => f.Role == role).Select(f => f.Kind));
         }
         Assert.Equal([Roles.DataNode, Roles.IndexNode, Roles.QueryNode], plan.Where(f => f.Kind == FaultKind.NodeKill).Select(f => f.Role).Order());
+        // The guarded node kill hits the kind of the first plain node kill, right after it, so the two rows compare.
+        var guardedNode = plan.Single(f => f.Kind == FaultKind.NodeKillGuarded);
+        Assert.Equal(plan.First(f => f.Kind == FaultKind.NodeKill).Role, guardedNode.Role);
+        Assert.True(FaultKinds.NeedsGuards(plan));
+        Assert.False(FaultKinds.NeedsGuards(FaultPlan.Create("quick", seed: 3)));
+    }
+
+    [Fact]
+    public void Create_SigkillGuarded_AGuardedKillPerCoordinatorAndOneGuardedNodeKill()
+    {
+        var plan = FaultPlan.Create("sigkill-guarded", seed: 2);
+
+        Assert.Equal(4, plan.Count(f => f.Kind == FaultKind.SigKillGuarded));
+        Assert.Equal(Roles.Coordinators.Order(), plan.Where(f => f.Kind == FaultKind.SigKillGuarded).Select(f => f.Role).Order());
+        Assert.False(Roles.IsCoordinator(plan.Single(f => f.Kind == FaultKind.NodeKillGuarded).Role));
+        Assert.Equal(5, plan.Count);
+        Assert.True(FaultKind.NodeKillGuarded.IsNode() && !FaultKind.SigKillGuarded.IsNode());
+        var guardedNode = plan.Single(f => f.Kind == FaultKind.NodeKillGuarded).Role;
+        Assert.Equal(Roles.Coordinators.Append(guardedNode).Order(StringComparer.Ordinal), FaultKinds.GuardedRoles(plan).Order(StringComparer.Ordinal));
     }
 
     [Fact]
