@@ -41,14 +41,14 @@ internal sealed class FailoverBenchmark : IBenchmark
         foreach (var (name, ms) in rows)
         {
             ms.Sort();
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-32} {ms.Count,3} {ms[0],8:F1} {Percentile(ms, 0.5),8:F1} {Percentile(ms, 0.99),8:F1}"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-32} {ms.Count,3} {ms[0],8:F1} {HostDll.Percentile(ms, 0.5),8:F1} {HostDll.Percentile(ms, 0.99),8:F1}"));
         }
-        var term = Percentile(rows[0].Ms, 0.5);
-        var kill = Percentile(rows[2].Ms, 0.5);
+        var term = HostDll.Percentile(rows[0].Ms, 0.5);
+        var kill = HostDll.Percentile(rows[2].Ms, 0.5);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"targets: SIGTERM median {term:F1} <= 50 ms {(term <= 50 ? "met" : "MISSED")}; SIGKILL median {kill:F1} <= 2250 ms {(kill <= 2250 ? "met" : "MISSED")}"));
-        var guardedMedian = Percentile(rows[4].Ms, 0.5);
-        var guardedP99 = Percentile(rows[4].Ms, 0.99);
-        var lock10 = Percentile(rows[5].Ms, 0.5);
+        var guardedMedian = HostDll.Percentile(rows[4].Ms, 0.5);
+        var guardedP99 = HostDll.Percentile(rows[4].Ms, 0.99);
+        var lock10 = HostDll.Percentile(rows[5].Ms, 0.5);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"crash guard: SIGKILL guarded median {guardedMedian:F1} <= 50 ms {(guardedMedian <= 50 ? "met" : "MISSED")}, p99 {guardedP99:F1} <= 150 ms {(guardedP99 <= 150 ? "met" : "MISSED")}; {lock10 / guardedMedian:F0}x faster than etcdctl lock --ttl 10 ({lock10:F0} ms)"));
         return 0;
@@ -59,13 +59,7 @@ internal sealed class FailoverBenchmark : IBenchmark
         var root = "bench-" + tag + Guid.NewGuid().ToString("N")[..6];
         var layout = new EtcdLayout(root);
         // COORDINATORS_HOST_DLL measures another build of the host, e.g. a ReadyToRun publish.
-        var dll = Environment.GetEnvironmentVariable("COORDINATORS_HOST_DLL") is { Length: > 0 } other
-            ? Path.GetFullPath(other)
-            : Path.Combine(FindRoot(), "Coordinators.Host", "bin", "Release", "net10.0", "coordinators.dll");
-        if (!File.Exists(dll))
-        {
-            throw new FileNotFoundException($"no coordinators host at {dll} (COORDINATORS_HOST_DLL or ./build.sh build)", dll);
-        }
+        var dll = HostDll.Resolve();
         var samples = new List<double>();
         // Guarded: the signal goes to the guard's child (the READY line's pid), and the guard exits after revoking.
         string[] extra = guarded ? ["--session-ttl", ttl, "--crash-guard", "--restart", "never"] : ["--session-ttl", ttl];
@@ -156,20 +150,5 @@ internal sealed class FailoverBenchmark : IBenchmark
             await next.DisposeAsync();
         }
         return samples;
-    }
-
-    private static double Percentile(List<double> sorted, double p) =>
-        sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Coordinators.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new InvalidOperationException("no Coordinators.sln above " + AppContext.BaseDirectory);
     }
 }

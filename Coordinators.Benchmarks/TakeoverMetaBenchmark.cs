@@ -31,7 +31,7 @@ internal sealed class TakeoverMetaBenchmark : IBenchmark
         var rounds = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 2;
         await using var etcdServer = await EmbeddedEtcd.StartAsync(BenchmarkEtcd.Options("takeover-meta"), cancellationToken);
         using var etcd = new EtcdClient(etcdServer.Endpoint);
-        var dll = HostDll();
+        var dll = Failover.HostDll.Resolve();
         var rows = new List<(int Size, string Mode, double Term, double Kill)>();
         double? bytesPer100k = null;
         foreach (var size in Sizes)
@@ -213,22 +213,5 @@ internal sealed class TakeoverMetaBenchmark : IBenchmark
     {
         var sorted = values.Order().ToList();
         return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
-    }
-
-    private static string HostDll()
-    {
-        if (Environment.GetEnvironmentVariable("COORDINATORS_HOST_DLL") is { Length: > 0 } other)
-        {
-            return Path.GetFullPath(other);
-        }
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var dll = Path.Combine(dir.FullName, "Coordinators.Host", "bin", "Release", "net10.0", "coordinators.dll");
-            if (File.Exists(Path.Combine(dir.FullName, "Coordinators.sln")) && File.Exists(dll))
-            {
-                return dll;
-            }
-        }
-        throw new FileNotFoundException("no Coordinators.Host build (./build.sh build, or COORDINATORS_HOST_DLL)");
     }
 }
