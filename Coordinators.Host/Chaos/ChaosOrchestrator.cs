@@ -120,6 +120,7 @@ internal sealed class ChaosOrchestrator
             await QuietlyAsync(viewTask).ConfigureAwait(false);
         }
         await etcd.DisposeAsync().ConfigureAwait(false);
+        etcd.DeleteData();
         var surviving = children.SurvivingPids().Concat(etcd.SurvivingPids()).ToList();
         var runTakeovers = ChaosOptions.Layout.Where(l => Roles.IsCoordinator(l.Role))
             .ToDictionary(l => l.Role, l => runner.TakeoversBetween(readyMs, stopMs).Count(r => r == l.Role), StringComparer.Ordinal);
