@@ -40,41 +40,28 @@ internal static class ChaosCommand
         return command;
     }
 
-    private static async Task<int> RunAsync(ChaosOptions options, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    private static Task<int> RunAsync(ChaosOptions options, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
         var orchestrator = new ChaosOrchestrator(options, output);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using var signals = new StopSignals(_ => stop.Cancel());
-        var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        EventHandler onExit = (_, _) =>
+        return SupervisedRun.RunAsync(async stop =>
         {
-            if (!finished.Task.Wait(TimeSpan.FromSeconds(20)))
+            try
             {
-                orchestrator.KillEverything();
+                var code = await orchestrator.RunAsync(stop).ConfigureAwait(false);
+                await output.WriteLineAsync().ConfigureAwait(false);
+                await output.WriteAsync(ChaosSummary.Markdown(orchestrator.Summary)).ConfigureAwait(false);
+                foreach (var c in orchestrator.Checks)
+                {
+                    await output.WriteLineAsync($"{(c.Passed ? "ok  " : "FAIL")} {c.Name}: {c.Detail}").ConfigureAwait(false);
+                }
+                await output.WriteLineAsync((code == 0 ? "PASSED" : "FAILED") + $" — report {Path.Combine(Path.GetFullPath(options.OutDir), "report.json")}").ConfigureAwait(false);
+                return code;
             }
-        };
-        AppDomain.CurrentDomain.ProcessExit += onExit;
-        try
-        {
-            var code = await orchestrator.RunAsync(stop.Token).ConfigureAwait(false);
-            await output.WriteLineAsync().ConfigureAwait(false);
-            await output.WriteAsync(ChaosSummary.Markdown(orchestrator.Summary)).ConfigureAwait(false);
-            foreach (var c in orchestrator.Checks)
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
-                await output.WriteLineAsync($"{(c.Passed ? "ok  " : "FAIL")} {c.Name}: {c.Detail}").ConfigureAwait(false);
+                await error.WriteLineAsync("coordinators chaos: interrupted").ConfigureAwait(false);
+                return DemoOrchestrator.Interrupted;
             }
-            await output.WriteLineAsync((code == 0 ? "PASSED" : "FAILED") + $" — report {Path.Combine(Path.GetFullPath(options.OutDir), "report.json")}").ConfigureAwait(false);
-            return code;
-        }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
-        {
-            await error.WriteLineAsync("coordinators chaos: interrupted").ConfigureAwait(false);
-            return DemoOrchestrator.Interrupted;
-        }
-        finally
-        {
-            finished.TrySetResult();
-            AppDomain.CurrentDomain.ProcessExit -= onExit;
-        }
+        }, orchestrator.KillEverything, cancellationToken);
     }
 }
