@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Verbs: setup | build | test | demo | bench. Each verb runs the ones it needs first.
+# Verbs: setup | build | test | demo | chaos | bench. Each verb runs the ones it needs first.
 set -euo pipefail
 cd "$(dirname "$0")"
 CONFIG="${CONFIGURATION:-Release}"
@@ -72,6 +72,7 @@ case "$verb" in
   build) setup; build ;;
   test)  setup; build; run_tests "$@" ;;
   demo)  setup; build; host demo "$@" ;;
+  chaos) setup; build; host chaos "$@" ;;
   bench) setup; build; dotnet "Coordinators.Benchmarks/bin/$CONFIG/net10.0/Coordinators.Benchmarks.dll" "${@:-all}" ;;
-  *) echo "unknown verb '$verb': use setup | build | test | demo | bench" >&2; exit 2 ;;
+  *) echo "unknown verb '$verb': use setup | build | test | demo | chaos | bench" >&2; exit 2 ;;
 esac

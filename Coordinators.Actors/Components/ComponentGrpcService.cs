@@ -13,11 +13,19 @@ internal sealed class ComponentGrpcService(ComponentHost host) : Component.Compo
     public override Task<ComponentStates> GetComponentStates(GetComponentStatesRequest request, ServerCallContext context)
     {
         var s = host.Snapshot;
+        var state = s.State;
+        // A primary resumed after a pause longer than its guard still holds Healthy until its actors run; it must not
+        // say it serves (the interceptor already refuses its calls). It reports Abnormal and the refusal steps it down.
+        if (state == StateCode.Healthy && host.Guard is { IsValid: false })
+        {
+            host.OnGuardRejected();
+            state = StateCode.Abnormal;
+        }
         return Task.FromResult(new ComponentStates
         {
             Role = s.Role,
             ServerId = s.ServerId,
-            State = (Proto.StateCode)(int)s.State,
+            State = (Proto.StateCode)(int)state,
             Term = s.Term,
             Pid = host.Pid,
             Address = s.Address,

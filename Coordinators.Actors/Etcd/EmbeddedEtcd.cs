@@ -103,15 +103,9 @@ public sealed class EmbeddedEtcd : IAsyncDisposable
     {
         var clientUrl = "http://127.0.0.1:" + clientPort.ToString(CultureInfo.InvariantCulture);
         var peerUrl = "http://127.0.0.1:" + peerPort.ToString(CultureInfo.InvariantCulture);
-        List<string> args =
-        [
-            "--name", options.Name, "--data-dir", DataDirOf(options),
-            "--listen-client-urls", clientUrl, "--advertise-client-urls", clientUrl,
-            "--listen-peer-urls", peerUrl, "--initial-advertise-peer-urls", peerUrl,
-            "--initial-cluster", $"{options.Name}={peerUrl}", "--initial-cluster-state", "new",
-            // A unique token keeps a stale member of an earlier run from ever joining this one.
-            "--initial-cluster-token", "embedded-" + Guid.NewGuid().ToString("N")[..12],
-        ];
+        // A unique token keeps a stale member of an earlier run from ever joining this one.
+        var args = EtcdProcess.MemberArguments(options.Name, DataDirOf(options), clientUrl, peerUrl, $"{options.Name}={peerUrl}",
+            "embedded-" + Guid.NewGuid().ToString("N")[..12]);
         args.AddRange(options.ExtraArgs);
         return args;
     }

@@ -132,6 +132,19 @@ internal sealed class EtcdProcess : IDisposable
         return started;
     }
 
+    /// <summary>
+    /// The command line of one member of a new cluster: its name and data dir, one client and one peer URL (listened on
+    /// and advertised), the whole <paramref name="initialCluster"/> ("name=peerUrl,...") and the cluster token.
+    /// </summary>
+    public static List<string> MemberArguments(string name, string dataDir, string clientUrl, string peerUrl, string initialCluster, string token) =>
+    [
+        "--name", name, "--data-dir", dataDir,
+        "--listen-client-urls", clientUrl, "--advertise-client-urls", clientUrl,
+        "--listen-peer-urls", peerUrl, "--initial-advertise-peer-urls", peerUrl,
+        "--initial-cluster", initialCluster, "--initial-cluster-state", "new",
+        "--initial-cluster-token", token,
+    ];
+
     /// <summary>The last <paramref name="lines"/> lines of an etcd log file, for error messages.</summary>
     public static string LogTail(string logFile, int lines = 30)
     {

@@ -73,44 +73,28 @@ internal static class DemoCommand
         return command;
     }
 
-    private static async Task<int> RunAsync(DemoOptions options, TextWriter error, CancellationToken cancellationToken)
+    private static Task<int> RunAsync(DemoOptions options, TextWriter error, CancellationToken cancellationToken)
     {
         var orchestrator = new DemoOrchestrator(options, error);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        // The runtime's default would end the process at once and orphan every child.
-        using var signals = new StopSignals(_ => stop.Cancel());
-        var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        // Should Main return while this still runs (an exception elsewhere), the process-exit hook waits for the
-        // clean stop, and kills what is left as a last resort.
-        EventHandler onExit = (_, _) =>
+        return SupervisedRun.RunAsync(async stop =>
         {
-            if (!finished.Task.Wait(TimeSpan.FromSeconds(20)))
+            try
             {
-                orchestrator.KillEverything();
+                var code = await orchestrator.RunAsync(stop).ConfigureAwait(false);
+                PrintSummary(orchestrator.Result!, options);
+                return code;
             }
-        };
-        AppDomain.CurrentDomain.ProcessExit += onExit;
-        try
-        {
-            var code = await orchestrator.RunAsync(stop.Token).ConfigureAwait(false);
-            PrintSummary(orchestrator.Result!, options);
-            return code;
-        }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
-        {
-            await error.WriteLineAsync("coordinators demo: interrupted").ConfigureAwait(false);
-            return DemoOrchestrator.Interrupted;
-        }
-        catch (FileNotFoundException e)
-        {
-            await error.WriteLineAsync("coordinators demo: " + e.Message).ConfigureAwait(false);
-            return DemoOrchestrator.Failed;
-        }
-        finally
-        {
-            finished.TrySetResult();
-            AppDomain.CurrentDomain.ProcessExit -= onExit;
-        }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                await error.WriteLineAsync("coordinators demo: interrupted").ConfigureAwait(false);
+                return DemoOrchestrator.Interrupted;
+            }
+            catch (FileNotFoundException e)
+            {
+                await error.WriteLineAsync("coordinators demo: " + e.Message).ConfigureAwait(false);
+                return DemoOrchestrator.Failed;
+            }
+        }, orchestrator.KillEverything, cancellationToken);
     }
 
     private static void PrintSummary(DemoRun run, DemoOptions options) => DemoSummary.Print(run, Path.GetFullPath(options.OutDir));

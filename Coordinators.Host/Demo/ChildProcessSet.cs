@@ -14,6 +14,16 @@ internal sealed class ChildProcessSet
 
     /// <summary>The processes of <paramref name="guardedRoles"/> run under a crash guard (<see cref="FaultKinds.GuardedRoles"/>).</summary>
     public ChildProcessSet(DemoOptions options, ChildLauncher launcher, DemoEvents events, string logDir, IReadOnlySet<string>? guardedRoles = null)
+        : this(Layout(options), launcher, events, logDir, guardedRoles)
+    {
+    }
+
+    /// <summary>
+    /// A set of any shape: <paramref name="replicas"/> names, per role, how many processes to run. Coordinators are
+    /// interleaved by replica (every role's "-1" first, so the first primaries are the "-1" processes on an idle
+    /// machine); nodes and the proxy follow in the order listed.
+    /// </summary>
+    public ChildProcessSet(IReadOnlyList<(string Role, int Count)> replicas, ChildLauncher launcher, DemoEvents events, string logDir, IReadOnlySet<string>? guardedRoles = null)
     {
         Directory.CreateDirectory(logDir);
         void Add(string role, int index)
@@ -21,23 +31,28 @@ internal sealed class ChildProcessSet
             var name = $"{role}-{index}";
             _children.Add(new DemoChild(name, role, LoopbackPorts.Next(), Path.Combine(logDir, name + ".log"), launcher, events, guardedRoles?.Contains(role) == true));
         }
-        // Replica 1 of every role first, so the first primaries are the "-1" processes on an idle machine.
-        for (var i = 1; i <= options.Replicas; i++)
+        var coordinators = replicas.Where(r => Roles.IsCoordinator(r.Role)).ToList();
+        for (var i = 1; i <= coordinators.Select(r => r.Count).DefaultIfEmpty(0).Max(); i++)
         {
-            foreach (var role in Roles.Coordinators)
+            foreach (var (role, _) in coordinators.Where(r => r.Count >= i))
             {
                 Add(role, i);
             }
         }
-        foreach (var role in new[] { Roles.QueryNode, Roles.DataNode, Roles.IndexNode })
+        foreach (var (role, count) in replicas.Where(r => !Roles.IsCoordinator(r.Role)))
         {
-            for (var i = 1; i <= options.NodesPerKind; i++)
+            for (var i = 1; i <= count; i++)
             {
                 Add(role, i);
             }
         }
-        Add(Roles.Proxy, 1);
     }
+
+    // The demo's shape: every coordinator role, then the nodes, then one proxy.
+    private static List<(string Role, int Count)> Layout(DemoOptions options) =>
+        [.. Roles.Coordinators.Select(r => (r, options.Replicas)),
+         .. new[] { Roles.QueryNode, Roles.DataNode, Roles.IndexNode }.Select(r => (r, options.NodesPerKind)),
+         (Roles.Proxy, 1)];
 
     public IReadOnlyList<DemoChild> All => _children;
 

@@ -36,10 +36,13 @@ internal sealed class ComponentCalls : IDisposable
         return _clients[address].Channel;
     }
 
-    /// <summary>Asks one process for its state; a restarted process on the same address refuses ("node not match").</summary>
+    /// <summary>
+    /// Asks one process for its state; a restarted process on the same address refuses ("node not match").
+    /// <paramref name="serverId"/> 0 names no ServerID: whoever listens on the address answers.
+    /// </summary>
     public async Task<ComponentStates> StatesAsync(string address, long serverId, TimeSpan timeout, CancellationToken cancellationToken) =>
         await Client(address).GetComponentStatesAsync(new GetComponentStatesRequest(),
-            new CallOptions(ComponentMethods.ForServer(serverId), DateTime.UtcNow + timeout, cancellationToken)).ConfigureAwait(false);
+            new CallOptions(serverId == 0 ? null : ComponentMethods.ForServer(serverId), DateTime.UtcNow + timeout, cancellationToken)).ConfigureAwait(false);
 
     public void Dispose()
     {

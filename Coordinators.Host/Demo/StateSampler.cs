@@ -10,6 +10,11 @@ namespace Coordinators.Host.Demo;
 internal sealed record StateSample(string Role, long ServerId, int Pid, string State, long Term, double SentMs, double ReceivedMs);
 
 /// <summary>
+/// One process to ask: its address and role, and the ServerID the question names (0: whoever listens there).
+/// </summary>
+internal sealed record SampleTarget(string Address, string Role, long ServerId);
+
+/// <summary>
 /// Asks every coordinator process for its state every 50 ms (nodes every 500 ms) with GetComponentStates,
 /// records each change of state, and checks the single-primary invariant: a primary of an older term must
 /// never report Healthy after a primary of a newer term of the same role already did. (The answer's moment
@@ -26,7 +31,10 @@ internal sealed class StateSampler
     private readonly ClusterView _view;
     private readonly DemoEvents _events;
     // ServerID -> the call in flight to it; a process that hangs (SIGSTOP) gets no second question meanwhile.
-    private readonly ConcurrentDictionary<long, Task> _inFlight = new();
+    private readonly ConcurrentDictionary<(string Address, long ServerId), Task> _inFlight = new();
+    // Address -> the ServerID that last answered there, for targets that name none (0).
+    private readonly ConcurrentDictionary<string, long> _serverAt = new(StringComparer.Ordinal);
+    private readonly Func<IEnumerable<SampleTarget>> _targets;
     // ServerID -> its last sampled state, for change events and the final check.
     private readonly ConcurrentDictionary<long, StateSample> _latest = new();
     // role -> term -> (earliest answer Healthy, latest question answered Healthy); guarded by _gate.
@@ -35,12 +43,20 @@ internal sealed class StateSampler
     private readonly Lock _gate = new();
     private long _samples;
 
-    public StateSampler(ComponentCalls calls, ClusterView view, DemoEvents events)
+    /// <summary>
+    /// Asks the processes <paramref name="targets"/> names each period; by default every session the etcd view
+    /// holds, under its own ServerID.
+    /// </summary>
+    public StateSampler(ComponentCalls calls, ClusterView view, DemoEvents events, Func<IEnumerable<SampleTarget>>? targets = null)
     {
         _calls = calls;
         _view = view;
         _events = events;
+        _targets = targets ?? (() => _view.Current.Sessions.Values.Select(s => new SampleTarget(s.Address, s.Role, s.ServerId)));
     }
+
+    /// <summary>Raised with every answer (and every failed question), on the sampling task.</summary>
+    public event Action<StateSample>? Sampled;
 
     /// <summary>How many answers arrived.</summary>
     public long SampleCount => Interlocked.Read(ref _samples);
@@ -72,17 +88,18 @@ internal sealed class StateSampler
             while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
             {
                 var withNodes = tick++ % NodeEvery == 0;
-                foreach (var session in _view.Current.Sessions.Values)
+                foreach (var target in _targets())
                 {
-                    if (!withNodes && !Roles.IsCoordinator(session.Role))
+                    if (!withNodes && !Roles.IsCoordinator(target.Role))
                     {
                         continue;
                     }
-                    if (_inFlight.TryGetValue(session.ServerId, out var pending) && !pending.IsCompleted)
+                    var key = (target.Address, target.ServerId);
+                    if (_inFlight.TryGetValue(key, out var pending) && !pending.IsCompleted)
                     {
                         continue;
                     }
-                    _inFlight[session.ServerId] = SampleAsync(session.ServerId, session.Role, session.Address, cancellationToken);
+                    _inFlight[key] = SampleAsync(target.ServerId, target.Role, target.Address, cancellationToken);
                 }
             }
         }
@@ -102,18 +119,21 @@ internal sealed class StateSampler
         }
         catch (Exception e) when (e is Grpc.Core.RpcException or HttpRequestException or IOException or OperationCanceledException)
         {
-            if (!cancellationToken.IsCancellationRequested)
+            var known = serverId != 0 ? serverId : _serverAt.GetValueOrDefault(address);
+            if (!cancellationToken.IsCancellationRequested && known != 0)
             {
-                Record(new StateSample(role, serverId, _latest.GetValueOrDefault(serverId)?.Pid ?? 0, "Unreachable", 0, sent, _events.NowMs));
+                Record(new StateSample(role, known, _latest.GetValueOrDefault(known)?.Pid ?? 0, "Unreachable", 0, sent, _events.NowMs));
             }
             return;
         }
+        _serverAt[address] = states.ServerId;
         Record(new StateSample(states.Role, states.ServerId, states.Pid, Name(states.State), states.Term, sent, _events.NowMs));
     }
 
     private void Record(StateSample sample)
     {
         Interlocked.Increment(ref _samples);
+        Sampled?.Invoke(sample);
         var previous = _latest.GetValueOrDefault(sample.ServerId);
         _latest[sample.ServerId] = sample;
         if (previous is null || previous.State != sample.State || previous.Term != sample.Term)

@@ -6,6 +6,9 @@ using Coordinators.Actors.Model;
 
 namespace Coordinators.Host.Demo;
 
+/// <summary>One fault as the timeline draws it: a numbered red line at <see cref="AtMs"/>, a cross on the victim's lane, a legend line.</summary>
+internal sealed record TimelineFault(int Index, double AtMs, string Target, string Text, bool Ok);
+
 /// <summary>
 /// Draws DIR/timeline.svg: one lane per process slot with its states as bars (primary tenures in the role's
 /// colour, standby pale, paused hatched), faults as numbered red lines with a legend, and the workload's
@@ -20,21 +23,26 @@ internal static class TimelineSvg
         [Roles.RootCoord] = "#d62728", [Roles.DataCoord] = "#1f77b4", [Roles.QueryCoord] = "#2ca02c", [Roles.IndexCoord] = "#9467bd",
     };
 
-    public static string Render(DemoRun run)
+    /// <summary>
+    /// Draws the run; <paramref name="faults"/> replaces the legend built from the run's demo faults (the chaos run
+    /// has fault kinds of its own), and <paramref name="tool"/> names the command in the title.
+    /// </summary>
+    public static string Render(DemoRun run, IReadOnlyList<TimelineFault>? faults = null, string tool = "coordinators demo")
     {
+        faults ??= run.Faults.Select(DemoFault).ToList();
         var children = run.Children;
         var endMs = Math.Max(run.EndMs, 1000);
         double X(double ms) => Left + (Width - Left - Right) * Math.Clamp(ms, 0, endMs) / endMs;
         var lanesBottom = Top + Lane * children.Count;
         var chartTop = lanesBottom + 40;
         var legendTop = chartTop + ChartHeight + 40;
-        var height = legendTop + 20 + 16 * Math.Max(run.Faults.Count, 1) + 20;
+        var height = legendTop + 20 + 16 * Math.Max(faults.Count, 1) + 20;
         var svg = new StringBuilder();
         svg.Append(Inv($"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{Width}\" height=\"{height}\" font-family=\"DejaVu Sans, Arial, sans-serif\" font-size=\"12\">\n"));
         svg.Append("<defs><pattern id=\"hatch\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\">"
             + "<rect width=\"3\" height=\"6\" fill=\"#ff7f0e\"/></pattern></defs>\n");
         svg.Append(Inv($"<rect width=\"{Width}\" height=\"{height}\" fill=\"white\"/>\n"));
-        svg.Append(Inv($"<text x=\"{Left}\" y=\"22\" font-size=\"16\" font-weight=\"bold\">coordinators demo — {Esc(Title(run))}</text>\n"));
+        svg.Append(Inv($"<text x=\"{Left}\" y=\"22\" font-size=\"16\" font-weight=\"bold\">{Esc(tool)} — {Esc(Title(run, faults.Count))}</text>\n"));
         svg.Append(Inv($"<text x=\"{Left}\" y=\"42\" fill=\"#555\">bars: primary (role colour), standby (pale blue), node serving (green), starting (yellow), stopping (orange), paused (hatched); red lines: faults; ◆ active key published</text>\n"));
 
         // Time grid every 10 s.
@@ -61,9 +69,9 @@ internal static class TimelineSvg
         DrawStates(svg, run, laneOf, X, endMs);
         DrawPauses(svg, run, lanes, X, endMs);
         DrawPublished(svg, run, laneOf, X);
-        DrawFaults(svg, run, lanes, X, chartTop);
+        DrawFaults(svg, faults, lanes, X, chartTop);
         DrawChart(svg, run, X, chartTop);
-        DrawLegend(svg, run, legendTop);
+        DrawLegend(svg, faults, legendTop);
         svg.Append("</svg>\n");
         return svg.ToString();
     }
@@ -155,13 +163,13 @@ internal static class TimelineSvg
         svg.Append('\n');
     }
 
-    private static void DrawFaults(StringBuilder svg, DemoRun run, List<(DemoChild Child, double Y)> lanes, Func<double, double> x, double chartTop)
+    private static void DrawFaults(StringBuilder svg, IReadOnlyList<TimelineFault> faults, List<(DemoChild Child, double Y)> lanes, Func<double, double> x, double chartTop)
     {
-        foreach (var f in run.Faults)
+        foreach (var f in faults)
         {
             var fx = x(f.AtMs);
             svg.Append(Inv($"<line x1=\"{fx:F1}\" y1=\"{Top - 4}\" x2=\"{fx:F1}\" y2=\"{chartTop + ChartHeight}\" stroke=\"#e00\" stroke-width=\"1.5\" stroke-dasharray=\"4,3\"/>"));
-            svg.Append(Inv($"<text x=\"{fx + 3:F1}\" y=\"{Top + 0}\" fill=\"#e00\" font-weight=\"bold\" font-size=\"11\">{f.Fault.Index}</text>"));
+            svg.Append(Inv($"<text x=\"{fx + 3:F1}\" y=\"{Top + 0}\" fill=\"#e00\" font-weight=\"bold\" font-size=\"11\">{f.Index}</text>"));
             var lane = lanes.FirstOrDefault(l => l.Child.Name == f.Target);
             if (lane.Child is not null)
             {
@@ -193,26 +201,31 @@ internal static class TimelineSvg
         svg.Append('\n');
     }
 
-    private static void DrawLegend(StringBuilder svg, DemoRun run, double top)
+    private static void DrawLegend(StringBuilder svg, IReadOnlyList<TimelineFault> faults, double top)
     {
         svg.Append(Inv($"<text x=\"{Left}\" y=\"{top}\" font-weight=\"bold\">faults</text>\n"));
         var y = top + 18;
-        foreach (var f in run.Faults)
+        foreach (var f in faults)
         {
-            var outcome = f.Fault.Kind.IsNode()
-                ? $"session gone after {Ms(f.SessionGoneMs)}"
-                : $"new primary after {Ms(f.FailoverMs)}";
-            var text = $"{f.Fault.Index}. {f.AtMs / 1000:F1} s  {f.Fault.Label} {f.Fault.Role} ({f.Target}, pid {f.Pid}): {outcome}, back after {Ms(f.RejoinedMs)}, "
-                + $"{f.CallsFailed} failed calls, worst {f.WorstLatencyMs:F0} ms{(f.Problem is null ? "" : " — " + f.Problem)}";
-            svg.Append(Inv($"<text x=\"{Left}\" y=\"{y}\" fill=\"{(f.Problem is null && f.EpochOk ? "#222" : "#e00")}\">{Esc(text)}</text>\n"));
+            svg.Append(Inv($"<text x=\"{Left}\" y=\"{y}\" fill=\"{(f.Ok ? "#222" : "#e00")}\">{Esc(f.Text)}</text>\n"));
             y += 16;
         }
     }
 
-    private static string Title(DemoRun run)
+    private static TimelineFault DemoFault(FaultResult f)
+    {
+        var outcome = f.Fault.Kind.IsNode()
+            ? $"session gone after {Ms(f.SessionGoneMs)}"
+            : $"new primary after {Ms(f.FailoverMs)}";
+        var text = $"{f.Fault.Index}. {f.AtMs / 1000:F1} s  {f.Fault.Label} {f.Fault.Role} ({f.Target}, pid {f.Pid}): {outcome}, back after {Ms(f.RejoinedMs)}, "
+            + $"{f.CallsFailed} failed calls, worst {f.WorstLatencyMs:F0} ms{(f.Problem is null ? "" : " — " + f.Problem)}";
+        return new TimelineFault(f.Fault.Index, f.AtMs, f.Target, text, f.Problem is null && f.EpochOk);
+    }
+
+    private static string Title(DemoRun run, int faultCount)
     {
         var passed = run.Invariants.Count > 0 && run.Invariants.All(i => i.Passed) && !run.Interrupted;
-        return $"{run.Children.Count} processes, {run.Faults.Count} faults, ttl {run.Options.Ttl.TotalSeconds:F0} s — "
+        return $"{run.Children.Count} processes, {faultCount} faults, ttl {run.Options.Ttl.TotalSeconds:F0} s — "
             + (run.Interrupted ? "interrupted" : passed ? "all invariants hold" : "INVARIANTS FAILED: " + string.Join(", ", run.Invariants.Where(i => !i.Passed).Select(i => i.Name)));
     }
 

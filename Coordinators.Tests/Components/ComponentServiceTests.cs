@@ -104,14 +104,7 @@ public sealed class ComponentServiceTests : IAsyncLifetime
     [Fact]
     public async Task Ping_HealthyWithExpiredGuard_RefusedAndReported()
     {
-        var time = new FakeTimeProvider();
-        time.Advance(TimeSpan.FromSeconds(1));
-        var guard = new LeaseGuard(time, TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(400));
-        guard.Acknowledged(time.GetTimestamp());
-        _host.Guard = guard;
-        _host.SetState(StateCode.Healthy, "primary", term: 3);
-        var rejected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _host.GuardRejected += () => rejected.TrySetResult();
+        var (time, rejected) = HealthyPrimaryWithGuard();
         await _client.PingAsync(new PingRequest()).ResponseAsync;
 
         time.Advance(TimeSpan.FromSeconds(2)); // as a SIGSTOPped process sees it when resumed
@@ -120,5 +113,35 @@ public sealed class ComponentServiceTests : IAsyncLifetime
         Assert.Equal(StatusCode.Unavailable, error.StatusCode);
         Assert.Contains("lease guard expired", error.Status.Detail, StringComparison.Ordinal);
         await rejected.Task.WaitAsync(TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task GetComponentStates_HealthyWithExpiredGuard_AbnormalAndReported()
+    {
+        var (time, rejected) = HealthyPrimaryWithGuard();
+        var before = await _client.GetComponentStatesAsync(new GetComponentStatesRequest()).ResponseAsync;
+        Assert.Equal(Actors.Components.Proto.StateCode.Healthy, before.State);
+
+        time.Advance(TimeSpan.FromSeconds(2)); // as a SIGSTOPped primary sees it when resumed, before its actors run
+        var after = await _client.GetComponentStatesAsync(new GetComponentStatesRequest()).ResponseAsync;
+
+        Assert.Equal(Actors.Components.Proto.StateCode.Abnormal, after.State);
+        Assert.Equal(3, after.Term);
+        await rejected.Task.WaitAsync(TimeSpan.FromSeconds(5));
+    }
+
+    // A Healthy primary (term 3) whose guard (TTL 2 s, margin 400 ms) was just acknowledged on a fake clock, and a task
+    // that completes when the guard refuses.
+    private (FakeTimeProvider Time, TaskCompletionSource Rejected) HealthyPrimaryWithGuard()
+    {
+        var time = new FakeTimeProvider();
+        time.Advance(TimeSpan.FromSeconds(1));
+        var guard = new LeaseGuard(time, TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(400));
+        guard.Acknowledged(time.GetTimestamp());
+        _host.Guard = guard;
+        _host.SetState(StateCode.Healthy, "primary", term: 3);
+        var rejected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _host.GuardRejected += () => rejected.TrySetResult();
+        return (time, rejected);
     }
 }

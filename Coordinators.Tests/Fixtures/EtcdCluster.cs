@@ -73,14 +73,7 @@ public sealed class EtcdCluster : IAsyncDisposable, IDisposable
                 var dir = Path.Combine(root, names[i]);
                 var clientUrl = $"{scheme}://127.0.0.1:{clientPorts[i]}";
                 var peerUrl = $"http://127.0.0.1:{peerPorts[i]}";
-                List<string> args =
-                [
-                    "--name", names[i], "--data-dir", Path.Combine(dir, "data"),
-                    "--listen-client-urls", clientUrl, "--advertise-client-urls", clientUrl,
-                    "--listen-peer-urls", peerUrl, "--initial-advertise-peer-urls", peerUrl,
-                    "--initial-cluster", initialCluster, "--initial-cluster-state", "new",
-                    "--initial-cluster-token", token,
-                ];
+                var args = EtcdProcess.MemberArguments(names[i], Path.Combine(dir, "data"), clientUrl, peerUrl, initialCluster, token);
                 if (certs is not null)
                 {
                     args.AddRange(["--cert-file", certs.ServerCertFile, "--key-file", certs.ServerKeyFile, "--trusted-ca-file", certs.CaFile]);

@@ -1,0 +1,52 @@
+using Coordinators.Host.Demo;
+
+namespace Coordinators.Host.Chaos;
+
+/// <summary>
+/// What one chaos fault did, measured from the run's own observation: when it was injected and over, whom it hit,
+/// how long until another server of the role answered Healthy (primary faults), the longest time any role answered
+/// no Healthy at all, which roles changed primary, the epochs before and after, and what went wrong.
+/// </summary>
+internal sealed record ChaosFaultResult
+{
+    public required ChaosFault Fault { get; init; }
+
+    /// <summary>The process slot or etcd member hit ("rootcoord-2", "etcd-m1").</summary>
+    public required string Target { get; init; }
+
+    public required double AtMs { get; init; }
+
+    public required double EndMs { get; init; }
+
+    /// <summary>Primary faults: ms from the signal to the first Healthy answer of another server of the role.</summary>
+    public double? TakeoverMs { get; init; }
+
+    /// <summary>The longest time, over every coordinator role, without a Healthy answer in the fault's window.</summary>
+    public double LongestWithoutPrimaryMs { get; init; }
+
+    /// <summary>The role that went longest without a Healthy answer.</summary>
+    public string? WorstRole { get; init; }
+
+    /// <summary>Roles whose published primary changed (server or term) during the fault.</summary>
+    public IReadOnlyList<string> Takeovers { get; init; } = [];
+
+    /// <summary>Per role, the epoch before and after.</summary>
+    public IReadOnlyDictionary<string, (long Before, long After)> Epochs { get; init; } = new Dictionary<string, (long, long)>();
+
+    /// <summary>The demo runner's measurements, for the primary faults it injected.</summary>
+    public FaultResult? Demo { get; init; }
+
+    /// <summary>Workload calls that failed in the window, and all that finished.</summary>
+    public int CallsFailed { get; init; }
+
+    public int Calls { get; init; }
+
+    /// <summary>Why the fault did not go as it should, or null.</summary>
+    public string? Problem { get; init; }
+
+    /// <summary>The recovery figure the summary table ranks: the takeover for primary faults, else the longest gap.</summary>
+    public double RecoveryMs => TakeoverMs ?? LongestWithoutPrimaryMs;
+
+    /// <summary>Each role's epoch rose by exactly its number of takeovers.</summary>
+    public bool EpochOk => Epochs.All(e => e.Value.After - e.Value.Before == Takeovers.Count(r => r == e.Key));
+}

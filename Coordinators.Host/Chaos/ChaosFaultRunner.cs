@@ -1,0 +1,183 @@
+using System.Text.Json.Nodes;
+using Coordinators.Actors.Model;
+using Coordinators.Host.Demo;
+
+namespace Coordinators.Host.Chaos;
+
+/// <summary>
+/// Injects one chaos fault and measures it. Primary faults go through the demo's <see cref="FaultRunner"/> (signal,
+/// wait for the new primary, restart or resume, wait for the rejoin); standby kills and etcd faults are injected here.
+/// Every fault ends with the cluster whole again, then the run's own observation is read for the fault's window.
+/// </summary>
+internal sealed class ChaosFaultRunner
+{
+    private static readonly TimeSpan WholeTimeout = TimeSpan.FromSeconds(45);
+    private static readonly TimeSpan EtcdPause = TimeSpan.FromSeconds(2);
+
+    private readonly FaultRunner _demo;
+    private readonly ChildProcessSet _children;
+    private readonly ClusterView _view;
+    private readonly ChaosObserver _observer;
+    private readonly StateSampler _sampler;
+    private readonly EtcdTrio _etcd;
+    private readonly Workload _workload;
+    private readonly DemoEvents _events;
+    private readonly IReadOnlyList<string> _roles;
+
+    public ChaosFaultRunner(FaultRunner demo, ChildProcessSet children, ClusterView view, StateSampler sampler, ChaosObserver observer, EtcdTrio etcd, Workload workload, DemoEvents events, IReadOnlyList<string> roles)
+    {
+        _demo = demo;
+        _children = children;
+        _view = view;
+        _observer = observer;
+        _sampler = sampler;
+        _etcd = etcd;
+        _workload = workload;
+        _events = events;
+        _roles = roles;
+    }
+
+    public async Task<ChaosFaultResult> RunAsync(ChaosFault fault, CancellationToken cancellationToken)
+    {
+        var before = _view.Current;
+        var epochsBefore = Roles.Coordinators.ToDictionary(r => r, before.Epoch, StringComparer.Ordinal);
+        var victimServer = fault.Role is { } r && before.Active.TryGetValue(r, out var a) ? a.ServerId : 0;
+        var at = _events.NowMs;
+        var problems = new List<string>();
+        FaultResult? demo = null;
+        string target;
+        if (fault.DemoFault is { } demoFault)
+        {
+            demo = await _demo.RunAsync(demoFault, cancellationToken).ConfigureAwait(false);
+            at = demo.AtMs;
+            target = demo.Target;
+            if (demo.Problem is not null)
+            {
+                problems.Add(demo.Problem);
+            }
+        }
+        else
+        {
+            _events.Add("fault", null, new JsonObject { ["index"] = fault.Index, ["kind"] = fault.Kind.ToString(), ["role"] = fault.Role, ["member"] = fault.EtcdMember });
+            at = _events.NowMs;
+            target = fault.Kind switch
+            {
+                ChaosFaultKind.StandbyKill => await KillStandbyAsync(fault, problems).ConfigureAwait(false),
+                ChaosFaultKind.EtcdKill => await KillEtcdAsync(fault.EtcdMember, cancellationToken).ConfigureAwait(false),
+                _ => await PauseEtcdLeaderAsync(problems, cancellationToken).ConfigureAwait(false),
+            };
+        }
+        if (!await _demo.WaitWholeAsync(WholeTimeout, cancellationToken).ConfigureAwait(false))
+        {
+            problems.Add("cluster not whole afterwards: " + string.Join("; ", _children.Problems(_view.Current, _sampler.Latest)));
+        }
+        // A late second takeover, if any, must show in the epoch before it is read.
+        await Task.Delay(TimeSpan.FromMilliseconds(300), cancellationToken).ConfigureAwait(false);
+        var end = _events.NowMs;
+        var after = _view.Current;
+        var takeovers = TakeoversBetween(at, end);
+        double? takeoverMs = null;
+        if (fault.DemoFault is not null && fault.Role is { } role)
+        {
+            takeoverMs = _observer.FirstHealthyAfter(role, at, victimServer) - at;
+            if (takeoverMs is null)
+            {
+                problems.Add($"no other {role} answered Healthy after the fault");
+            }
+        }
+        else if (fault.Kind == ChaosFaultKind.StandbyKill && takeovers.Count > 0)
+        {
+            problems.Add("killing a standby changed the primary of " + string.Join(", ", takeovers));
+        }
+        var gaps = _roles.Select(x => (Role: x, Ms: _observer.LongestWithoutPrimary(x, at, end))).OrderByDescending(g => g.Ms).First();
+        var calls = _workload.Records().Where(c => c.EndMs >= at && c.EndMs <= end).ToList();
+        var result = new ChaosFaultResult
+        {
+            Fault = fault,
+            Target = target,
+            AtMs = at,
+            EndMs = end,
+            TakeoverMs = takeoverMs,
+            LongestWithoutPrimaryMs = gaps.Ms,
+            WorstRole = gaps.Role,
+            Takeovers = takeovers,
+            Epochs = Roles.Coordinators.ToDictionary(x => x, x => (epochsBefore[x], after.Epoch(x)), StringComparer.Ordinal),
+            Demo = demo,
+            Calls = calls.Count,
+            CallsFailed = calls.Count(c => !c.Ok),
+            Problem = problems.Count == 0 ? null : string.Join("; ", problems),
+        };
+        _events.Add("fault-end", target, new JsonObject
+        {
+            ["index"] = fault.Index, ["kind"] = fault.Kind.ToString(), ["takeoverMs"] = Round(result.TakeoverMs),
+            ["longestWithoutPrimaryMs"] = Math.Round(result.LongestWithoutPrimaryMs, 1), ["problem"] = result.Problem,
+        });
+        return result;
+    }
+
+    /// <summary>Roles whose published primary (server or term) changed between two moments, once per change, from the etcd watch.</summary>
+    public List<string> TakeoversBetween(double fromMs, double toMs)
+    {
+        var found = new List<string>();
+        var last = new Dictionary<string, (long, long)>(StringComparer.Ordinal);
+        foreach (var e in _events.Snapshot().Where(e => e.Kind == "active-put" && e.AtMs <= toMs))
+        {
+            var role = e.Data["role"]!.GetValue<string>();
+            var key = (e.Data["serverId"]!.GetValue<long>(), e.Data["term"]!.GetValue<long>());
+            if (e.AtMs > fromMs && last.TryGetValue(role, out var previous) && previous != key)
+            {
+                found.Add(role);
+            }
+            last[role] = key;
+        }
+        return found;
+    }
+
+    private async Task<string> KillStandbyAsync(ChaosFault fault, List<string> problems)
+    {
+        var standby = _view.Current.Standbys(fault.Role!).Select(s => (Session: s, Child: _children.ByPid(s.Pid))).FirstOrDefault(s => s.Child?.Pid == s.Session.Pid);
+        if (standby.Child is null)
+        {
+            problems.Add($"no standby of {fault.Role} to kill");
+            return "-";
+        }
+        standby.Child.Signal(UnixSignal.SIGKILL);
+        if (!await standby.Child.WaitForExitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false))
+        {
+            problems.Add($"{standby.Child.Name} still runs 10 s after SIGKILL");
+        }
+        standby.Child.Start();
+        return standby.Child.Name;
+    }
+
+    private async Task<string> KillEtcdAsync(int member, CancellationToken cancellationToken)
+    {
+        _etcd.Kill(member);
+        // The cluster runs on two members for a moment before the third comes back on its data dir.
+        await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+        await _etcd.RestartAsync(member, cancellationToken).ConfigureAwait(false);
+        return "etcd-" + _etcd.Names[member];
+    }
+
+    private async Task<string> PauseEtcdLeaderAsync(List<string> problems, CancellationToken cancellationToken)
+    {
+        if (await _etcd.LeaderAsync(cancellationToken).ConfigureAwait(false) is not { } leader)
+        {
+            problems.Add("no etcd member answered as leader");
+            return "-";
+        }
+        _etcd.Signal(leader, UnixSignal.SIGSTOP);
+        try
+        {
+            await Task.Delay(EtcdPause, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Even when cancelled: a stopped member must be resumed before the run stops it.
+            _etcd.Signal(leader, UnixSignal.SIGCONT);
+        }
+        return "etcd-" + _etcd.Names[leader];
+    }
+
+    private static double? Round(double? v) => v is null ? null : Math.Round(v.Value, 1);
+}

@@ -1,0 +1,154 @@
+using System.Text.Json.Nodes;
+using Coordinators.Actors.Etcd;
+using Coordinators.Actors.Model;
+using Coordinators.Actors.Sessions;
+using Coordinators.Host.Demo;
+
+namespace Coordinators.Host.Chaos;
+
+/// <summary>
+/// Runs <c>coordinators chaos</c>: three etcd members, the children under a fresh root, the observers (an etcd
+/// watch and a GetComponentStates of every process every 50 ms), a workload, then seeded faults one at a time until
+/// the duration is spent; then checks, report and timeline. Every child and etcd member is stopped before
+/// <see cref="RunAsync"/> returns.
+/// </summary>
+internal sealed class ChaosOrchestrator
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(120);
+    private static readonly string[] OwnFolders = ["logs", "etcd"];
+
+    private readonly ChaosOptions _options;
+    private readonly TextWriter _out;
+    private readonly DemoEvents _events = new();
+    private volatile ChildProcessSet? _children;
+
+    public ChaosOrchestrator(ChaosOptions options, TextWriter output)
+    {
+        _options = options;
+        _out = output;
+    }
+
+    /// <summary>The checks of the finished run.</summary>
+    public IReadOnlyList<InvariantResult> Checks { get; private set; } = [];
+
+    /// <summary>The per-kind summary of the finished run.</summary>
+    public IReadOnlyList<ChaosKindRow> Summary { get; private set; } = [];
+
+    /// <summary>SIGKILL of every child still running: the safety net when the process exits early.</summary>
+    public void KillEverything() => _children?.KillAllNow();
+
+    public async Task<int> RunAsync(CancellationToken cancellationToken)
+    {
+        var outDir = Path.GetFullPath(_options.OutDir);
+        // Only what a previous run wrote: --out may point at a folder that holds other files.
+        foreach (var dir in OwnFolders.Select(d => Path.Combine(outDir, d)).Where(Directory.Exists))
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+        Directory.CreateDirectory(outDir);
+        await using var etcd = await EtcdTrio.StartAsync(Path.Combine(outDir, "etcd"), _events, cancellationToken).ConfigureAwait(false);
+        await Line($"etcd: 3 members {etcd.Endpoints}").ConfigureAwait(false);
+        var demoOptions = new DemoOptions { Ttl = _options.Ttl, OutDir = outDir, Seed = _options.Seed, Root = _options.Root, Faults = "chaos", WorkloadLoops = 4, WorkloadRate = 80 };
+        var children = new ChildProcessSet(ChaosOptions.Layout, new ChildLauncher(etcd.Endpoints, _options.Root, _options.Ttl), _events, Path.Combine(outDir, "logs"));
+        _children = children;
+        using var client = new EtcdClient(new EtcdClientOptions { Endpoints = etcd.ClientUrls, DialTimeout = TimeSpan.FromMilliseconds(500) });
+        using var calls = new ComponentCalls();
+        var view = new ClusterView(client, new EtcdLayout(_options.Root), _events);
+        // Every process slot is asked on its own listen address, with or without a session in etcd.
+        var targets = children.All.Select(c => new SampleTarget("127.0.0.1:" + c.ListenPort, c.Role, 0)).ToList();
+        var sampler = new StateSampler(calls, view, _events, () => targets);
+        var observer = new ChaosObserver(sampler);
+        var workload = new Workload(calls, view, _events, demoOptions.WorkloadLoops, demoOptions.WorkloadRate);
+        var demoRunner = new FaultRunner(demoOptions, children, view, sampler, workload, _events);
+        var runner = new ChaosFaultRunner(demoRunner, children, view, sampler, observer, etcd, workload, _events, ChaosOptions.FaultRoles);
+        var schedule = new List<ChaosFault>();
+        var results = new List<ChaosFaultResult>();
+        using var watchers = new CancellationTokenSource();
+        using var load = new CancellationTokenSource();
+        var viewTask = view.RunAsync(watchers.Token);
+        var samplerTask = sampler.RunAsync(watchers.Token);
+        var workloadTask = Task.CompletedTask;
+        string? fatal = null;
+        double readyMs = 0, stopMs;
+        IReadOnlyDictionary<string, long> epochsAtStart = new Dictionary<string, long>();
+        IReadOnlyDictionary<string, long> epochsAtEnd;
+        IReadOnlyList<string> finalProblems = [];
+        try
+        {
+            children.StartAll();
+            if (!await demoRunner.WaitWholeAsync(StartTimeout, cancellationToken).ConfigureAwait(false))
+            {
+                throw new DemoFailedException($"the cluster did not form within {StartTimeout.TotalSeconds:F0} s: " + string.Join("; ", children.Problems(view.Current, sampler.Latest)));
+            }
+            readyMs = _events.NowMs;
+            epochsAtStart = view.Current.Epochs;
+            _events.Add("cluster-ready");
+            await Line($"cluster ready after {readyMs / 1000:F1} s: {children.All.Count} processes; settling 3 s, then faults for {_options.Duration.TotalSeconds:F0} s (seed {_options.Seed}, ttl {_options.Ttl.TotalSeconds:F0} s)").ConfigureAwait(false);
+            workloadTask = workload.RunAsync(load.Token);
+            await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken).ConfigureAwait(false);
+            var faultsUntil = _events.NowMs + _options.Duration.TotalMilliseconds;
+            foreach (var fault in ChaosPlan.Create(_options.Seed, ChaosOptions.FaultRoles))
+            {
+                if (_events.NowMs >= faultsUntil)
+                {
+                    break;
+                }
+                schedule.Add(fault);
+                var result = await runner.RunAsync(fault, cancellationToken).ConfigureAwait(false);
+                results.Add(result);
+                await Line(ChaosReport.Legend(result)).ConfigureAwait(false);
+                await Task.Delay(TimeSpan.FromMilliseconds(fault.GapMs), cancellationToken).ConfigureAwait(false);
+            }
+            await demoRunner.WaitWholeAsync(TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
+            finalProblems = children.Problems(view.Current, sampler.Latest);
+        }
+        catch (DemoFailedException e)
+        {
+            fatal = e.Message;
+            await Line(e.Message).ConfigureAwait(false);
+        }
+        finally
+        {
+            await load.CancelAsync().ConfigureAwait(false);
+            await workloadTask.ConfigureAwait(false);
+            epochsAtEnd = view.Current.Epochs;
+            stopMs = _events.NowMs;
+            _events.Add("stop");
+            await children.StopAllAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+            await watchers.CancelAsync().ConfigureAwait(false);
+            await samplerTask.ConfigureAwait(false);
+            await QuietlyAsync(viewTask).ConfigureAwait(false);
+        }
+        await etcd.DisposeAsync().ConfigureAwait(false);
+        etcd.DeleteData();
+        var surviving = children.SurvivingPids().Concat(etcd.SurvivingPids()).ToList();
+        var runTakeovers = ChaosOptions.Layout.Where(l => Roles.IsCoordinator(l.Role))
+            .ToDictionary(l => l.Role, l => runner.TakeoversBetween(readyMs, stopMs).Count(r => r == l.Role), StringComparer.Ordinal);
+        var evidence = new ChaosEvidence(results, observer.Intervals(), sampler.SampleCount, sampler.ViolationCount, sampler.Violations, _events.Snapshot(),
+            stopMs, fatal is null ? finalProblems : [fatal], surviving, epochsAtStart, epochsAtEnd, runTakeovers, _options.RecoveryBound);
+        Checks = ChaosChecker.Check(evidence);
+        Summary = ChaosSummary.Rows(results);
+        var exit = fatal is null && Checks.All(c => c.Passed) ? 0 : DemoOrchestrator.Failed;
+        var run = new DemoRun(demoOptions, etcd.Endpoints, false, children.All, results.Select(r => r.Fault.DemoFault).OfType<Fault>().ToList(),
+            results.Select(r => r.Demo).OfType<FaultResult>().ToList(), Checks, workload.PerSecond(), _events.Snapshot(), surviving, readyMs, _events.NowMs, false, exit, _events.StartedAt);
+        await ChaosReport.WriteAsync(run, _options, etcd, schedule, results, outDir).ConfigureAwait(false);
+        return exit;
+    }
+
+    private Task Line(string text) => _out.WriteLineAsync($"[{_events.NowMs / 1000,7:F1} s] {text}");
+
+    private async Task QuietlyAsync(Task task)
+    {
+        try
+        {
+            await task.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (Exception e) when (e is Grpc.Core.RpcException or EtcdCompactedException or EtcdWatchCanceledException)
+        {
+            await Line("etcd watch ended: " + e.Message).ConfigureAwait(false);
+        }
+    }
+}

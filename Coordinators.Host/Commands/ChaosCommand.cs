@@ -1,0 +1,67 @@
+using System.CommandLine;
+using Coordinators.Actors.Config;
+using Coordinators.Host.Chaos;
+using Coordinators.Host.Demo;
+
+namespace Coordinators.Host.Commands;
+
+/// <summary>
+/// <c>coordinators chaos</c>: three etcd members, 3 rootcoord and 2 datacoord (and the rest of a cluster), seeded
+/// faults one at a time, observed from outside; exit 0 only when every check holds.
+/// </summary>
+internal static class ChaosCommand
+{
+    public static Command Create()
+    {
+        var duration = new Option<string>("--duration") { Description = "how long faults are injected once the cluster settled", HelpName = "DURATION", DefaultValueFactory = _ => "60s" };
+        var seed = new Option<int>("--seed") { Description = "seed of the fault schedule (the same seed gives the same schedule)", DefaultValueFactory = _ => 1 };
+        var ttl = new Option<string>("--ttl") { Description = "session lease TTL of every process (etcd's floor is 2s)", HelpName = "DURATION", DefaultValueFactory = _ => "2s" };
+        var outDir = new Option<string>("--out") { Description = "folder for logs, etcd data, report.json and timeline.svg", HelpName = "DIR", DefaultValueFactory = _ => "chaos-out" };
+        var command = new Command("chaos", "Run a cluster on a 3-member etcd, inject seeded faults (processes and etcd), observe it from outside and check it")
+        {
+            duration, seed, ttl, outDir,
+        };
+        command.SetAction((result, cancellationToken) =>
+        {
+            var error = result.InvocationConfiguration.Error;
+            if (!Duration.TryParse(result.GetValue(ttl), out var ttlValue) || ttlValue < TimeSpan.FromSeconds(2) || ttlValue.Ticks % TimeSpan.TicksPerSecond != 0)
+            {
+                error.WriteLine($"coordinators chaos: --ttl must be whole seconds, at least 2s (got '{result.GetValue(ttl)}')");
+                return Task.FromResult(ExitCodes.BadConfiguration);
+            }
+            if (!Duration.TryParse(result.GetValue(duration), out var durationValue) || durationValue <= TimeSpan.Zero)
+            {
+                error.WriteLine($"coordinators chaos: --duration must be a positive duration such as 60s or 5m (got '{result.GetValue(duration)}')");
+                return Task.FromResult(ExitCodes.BadConfiguration);
+            }
+            var options = new ChaosOptions { Duration = durationValue, Seed = result.GetValue(seed), Ttl = ttlValue, OutDir = result.GetValue(outDir)! };
+            return RunAsync(options, result.InvocationConfiguration.Output, error, cancellationToken);
+        });
+        return command;
+    }
+
+    private static Task<int> RunAsync(ChaosOptions options, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        var orchestrator = new ChaosOrchestrator(options, output);
+        return SupervisedRun.RunAsync(async stop =>
+        {
+            try
+            {
+                var code = await orchestrator.RunAsync(stop).ConfigureAwait(false);
+                await output.WriteLineAsync().ConfigureAwait(false);
+                await output.WriteAsync(ChaosSummary.Markdown(orchestrator.Summary)).ConfigureAwait(false);
+                foreach (var c in orchestrator.Checks)
+                {
+                    await output.WriteLineAsync($"{(c.Passed ? "ok  " : "FAIL")} {c.Name}: {c.Detail}").ConfigureAwait(false);
+                }
+                await output.WriteLineAsync((code == 0 ? "PASSED" : "FAILED") + $" — report {Path.Combine(Path.GetFullPath(options.OutDir), "report.json")}").ConfigureAwait(false);
+                return code;
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                await error.WriteLineAsync("coordinators chaos: interrupted").ConfigureAwait(false);
+                return DemoOrchestrator.Interrupted;
+            }
+        }, orchestrator.KillEverything, cancellationToken);
+    }
+}

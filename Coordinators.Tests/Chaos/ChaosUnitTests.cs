@@ -1,0 +1,72 @@
+using Coordinators.Host.Chaos;
+using Coordinators.Host.Demo;
+
+namespace Coordinators.Tests.Chaos;
+
+/// <summary>The chaos schedule, the overlap proof and the summary's percentiles, on hand-made inputs.</summary>
+public sealed class ChaosUnitTests
+{
+    private static readonly string[] Roles = ["rootcoord", "datacoord"];
+
+    [Fact]
+    public void Plan_SameSeed_SameSchedule_OtherSeed_Other()
+    {
+        var a = ChaosPlan.Create(42, Roles).Take(50).ToList();
+        var b = ChaosPlan.Create(42, Roles).Take(50).ToList();
+        var c = ChaosPlan.Create(43, Roles).Take(50).ToList();
+
+        Assert.Equal(a, b);
+        Assert.NotEqual(a, c);
+        // Every kind turns up in 50 draws, and etcd faults name no role.
+        Assert.Equal(Enum.GetValues<ChaosFaultKind>().Length, a.Select(f => f.Kind).Distinct().Count());
+        Assert.All(a.Where(f => f.Kind is ChaosFaultKind.EtcdKill or ChaosFaultKind.EtcdLeaderStop), f => Assert.Null(f.Role));
+        Assert.All(a, f => Assert.InRange(f.EtcdMember, 0, 2));
+    }
+
+    [Fact]
+    public void Overlaps_CertainSpansIntersect_Reported_HandoverWithinAnswerWindows_NotReported()
+    {
+        // Server 1 certainly served 100..1000; server 2 from 1020. A handover inside the answers' windows proves nothing.
+        var old = new ServingInterval("rootcoord", 1, 10, 3, 50, 100, 1000, 1040, 20);
+        var next = new ServingInterval("rootcoord", 2, 11, 4, 990, 1020, 3000, 3010, 40);
+        Assert.Empty(ChaosObserver.Overlaps([old, next]));
+
+        // Server 1 answered Healthy to a question sent at 1500, after server 2 had certainly served from 1020.
+        var late = old with { LastSent = 1500, LastReceived = 1530 };
+        var found = Assert.Single(ChaosObserver.Overlaps([late, next]));
+        Assert.Contains("server 1 (term 3)", found, StringComparison.Ordinal);
+
+        // One answer alone, wholly inside another server's certain span, proves an overlap too.
+        var single = new ServingInterval("rootcoord", 3, 12, 2, 2000, 2010, 2000, 2010, 1);
+        Assert.Single(ChaosObserver.Overlaps([next, single]));
+        // Other roles never overlap each other.
+        Assert.Empty(ChaosObserver.Overlaps([next, single with { Role = "datacoord" }]));
+    }
+
+    [Fact]
+    public void UnexpectedExits_OnlyExitsWithoutASignalBeforeTheStop()
+    {
+        var events = new DemoEvents();
+        events.Add("signal", "rootcoord-1", new() { ["pid"] = 100, ["signal"] = "SIGKILL" });
+        events.Add("exit", "rootcoord-1", new() { ["pid"] = 100, ["exitCode"] = 137 });
+        events.Add("signal", "rootcoord-2", new() { ["pid"] = 200, ["signal"] = "SIGSTOP" });
+        events.Add("exit", "rootcoord-2", new() { ["pid"] = 200, ["exitCode"] = 1 });
+        var stop = events.NowMs + 1;
+
+        var exits = ChaosChecker.UnexpectedExits(events.Snapshot(), stop);
+
+        var only = Assert.Single(exits);
+        Assert.StartsWith("rootcoord-2 (pid 200) exited with 1", only, StringComparison.Ordinal);
+        Assert.Empty(ChaosChecker.UnexpectedExits(events.Snapshot(), 0));
+    }
+
+    [Fact]
+    public void Percentile_NearestRank()
+    {
+        double[] sorted = [100, 200, 300, 400, 500, 600, 700, 800, 900, 1000];
+        Assert.Equal(500, ChaosSummary.Percentile(sorted, 0.5));
+        Assert.Equal(1000, ChaosSummary.Percentile(sorted, 0.95));
+        Assert.Equal(100, ChaosSummary.Percentile([100], 0.95));
+        Assert.Equal(0, ChaosSummary.Percentile([], 0.5));
+    }
+}
