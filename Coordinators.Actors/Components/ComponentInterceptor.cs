@@ -61,9 +61,9 @@ internal sealed class ComponentInterceptor(ComponentHost host, CancellationToken
             {
                 throw RpcErrors.Create(StatusCode.InvalidArgument, $"metadata {ComponentMethods.ServerIdHeader} '{target}' is not a ServerID");
             }
-            if (wanted != snapshot.ServerId)
+            if (ComponentMethods.TargetMismatch(wanted, snapshot.ServerId) is { } mismatch)
             {
-                throw ComponentMethods.NodeNotMatchError($"this is server {snapshot.ServerId}, the call was for {wanted}");
+                throw mismatch;
             }
         }
         var method = context.Method;

@@ -37,4 +37,15 @@ public static class ComponentMethods
     /// <summary>The FailedPrecondition a server answers to a call meant for another ServerID; <paramref name="detail"/> follows "node not match: ".</summary>
     public static RpcException NodeNotMatchError(string detail) =>
         new(new Status(StatusCode.FailedPrecondition, $"{NodeNotMatch}: {detail}"), new Metadata { { ErrorTrailer, NodeNotMatchCode } });
+
+    /// <summary>
+    /// Refuses a call meant for server <paramref name="wanted"/> at a process that is server <paramref name="actual"/>:
+    /// Unavailable while the process has no ServerID yet (its session key can be in etcd a moment before the process
+    /// knows its own ServerID, and a caller that found the key must retry, not drop it), node not match otherwise.
+    /// Null when the call is for this process. The gRPC interceptor and the in-process client both use it.
+    /// </summary>
+    public static RpcException? TargetMismatch(long wanted, long actual) =>
+        wanted == actual ? null
+        : actual == 0 ? new RpcException(new Status(StatusCode.Unavailable, $"this process has no ServerID yet (its session is being registered); the call was for {wanted}"))
+        : NodeNotMatchError($"this is server {actual}, the call was for {wanted}");
 }

@@ -38,9 +38,9 @@ public sealed class InProcessComponentClient(IComponentService service, long ser
 
     private async Task<T> InvokeAsync<T>(CallOptions options, Func<CancellationToken, Task<T>> call)
     {
-        if (service.ServerId != serverId)
+        if (ComponentMethods.TargetMismatch(serverId, service.ServerId) is { } mismatch)
         {
-            throw ComponentMethods.NodeNotMatchError($"expected server {serverId}, this is server {service.ServerId}");
+            throw mismatch;
         }
         CancellationTokenSource? deadline = null;
         var token = options.CancellationToken;

@@ -45,6 +45,25 @@ public sealed class ComponentServiceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Call_ProcessWithoutServerIdYet_UnavailableNotNodeNotMatch()
+    {
+        // The session key is in etcd a moment before the process knows its ServerID: a caller that found the key and
+        // calls at once must be told to retry, not that the address serves another process (which drops the client).
+        await using var starting = new ComponentHost("datanode");
+        starting.UseGrpcServer("127.0.0.1:0");
+        await starting.StartAsync();
+        using var channel = GrpcChannel.ForAddress("http://" + starting.Address);
+        var client = new Component.ComponentClient(channel);
+
+        var error = await Assert.ThrowsAsync<RpcException>(() =>
+            client.GetComponentStatesAsync(new GetComponentStatesRequest(), new CallOptions(ComponentMethods.ForServer(7))).ResponseAsync);
+
+        Assert.Equal(StatusCode.Unavailable, error.StatusCode);
+        Assert.False(Coordinators.Actors.Connections.ComponentCalls.IsNodeNotMatch(error));
+        Assert.Equal("this process has no ServerID yet (its session is being registered); the call was for 7", error.Status.Detail);
+    }
+
+    [Fact]
     public async Task GetComponentStates_OtherServerId_AlsoRefused()
     {
         var error = await Assert.ThrowsAsync<RpcException>(() =>

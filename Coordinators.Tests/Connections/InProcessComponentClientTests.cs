@@ -17,6 +17,15 @@ public sealed class InProcessComponentClientTests
     }
 
     [Fact]
+    public async Task Call_ServiceWithoutServerIdYet_FailsUnavailableLikeTheGrpcPath()
+    {
+        var client = new InProcessComponentClient(new SlowService(0), 3);
+        var e = await Assert.ThrowsAsync<RpcException>(() => client.PingAsync(new PingRequest()));
+        Assert.Equal(StatusCode.Unavailable, e.StatusCode);
+        Assert.False(ComponentCalls.IsNodeNotMatch(e));
+    }
+
+    [Fact]
     public async Task Call_LifetimeCancelled_FailsUnavailableAtOnce()
     {
         using var lifetime = new CancellationTokenSource();
