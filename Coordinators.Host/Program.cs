@@ -19,6 +19,7 @@ internal static class Program
         root.Subcommands.Add(ProbeCommand.Create());
         root.Subcommands.Add(StandaloneCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
+        root.Subcommands.Add(SimulateCommand.Create());
         return root;
     }
 }
