@@ -6,54 +6,45 @@ using Coordinators.Actors.Etcd;
 using Coordinators.Actors.Model;
 using Coordinators.Actors.Sessions;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
 
 namespace Coordinators.Simulation;
 
 /// <summary>
 /// One simulated process of the role: the real <see cref="CoordinatorActor"/> on its slot's gated dispatcher, its
-/// own drifting clock (a FakeTimeProvider) behind the lease guard, and a session model that does what SessionActor
+/// own drifting clock behind the lease guard, and a session model that does what SessionActor
 /// does on the wire: grant a lease (the guard counts from the grant's send time), keep it alive every TTL/10
 /// (each acknowledgement records its send time in the guard), lose the session on TTL &lt;= 0 or when no keep-alive
 /// was acknowledged for a TTL (guard reset, SessionLost, the lease revoked), and build a new one with backoff.
 /// </summary>
-[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "The client only carries options (it never connects); End disposes it.")]
 internal sealed class SimProcess
 {
     private readonly SimWorld _world;
     private readonly GatedDispatcher _gate;
-    private readonly EtcdClient _etcdOptionsCarrier;
     private readonly List<Action> _held = [];
-    private readonly long _startGlobal;
-    private readonly long _startLocal;
-    private long _localNow;
     // Session model state; _generation changes on every loss so stale answers are ignored.
     private int _generation;
     private long _leaseId;
     private long _lastAckLocal;
     private int _buildAttempt;
 
-    public SimProcess(SimWorld world, int id, int slot, GatedDispatcher gate, string dispatcherId, long driftPpm)
+    public SimProcess(SimWorld world, int id, int slot, Simulator.Slot slotParts, long driftPpm)
     {
         _world = world;
         Id = id;
         Slot = slot;
-        _gate = gate;
+        _gate = slotParts.Gate;
         DriftPpm = driftPpm;
-        _startGlobal = world.Loop.Now;
-        Clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero) + TimeSpan.FromTicks(world.Loop.Now));
-        _startLocal = Clock.GetTimestamp();
-        _localNow = _startLocal;
+        Clock = new DriftingClock(world.Loop, driftPpm);
         var options = world.Options;
         Guard = options.GuardDisabled
             ? new LeaseGuard(Clock, TimeSpan.FromDays(3650), TimeSpan.Zero)
             : new LeaseGuard(Clock, options.Session.Ttl, options.Session.LeaseGuardMargin);
         Host = new ComponentHost(Roles.RootCoord, NullLoggerFactory.Instance, Clock);
         Service = new SimService(this, world);
-        _etcdOptionsCarrier = new EtcdClient(new EtcdClientOptions { Endpoints = ["http://127.0.0.1:1"], TimeProvider = Clock });
+        slotParts.Clock.Current = Clock;
         var settings = new CoordinatorActorSettings
         {
-            Etcd = _etcdOptionsCarrier,
+            Etcd = slotParts.Etcd,
             Layout = world.Layout,
             Host = Host,
             Options = new CoordinatorsOptions { Session = options.Session },
@@ -61,7 +52,7 @@ internal sealed class SimProcess
             Service = Service,
             Store = new ModelElectionStore(this, world.Net, world.Etcd, world.Loop),
         };
-        Actor = world.System.ActorOf(CoordinatorActor.Props(settings).WithDispatcher(dispatcherId));
+        Actor = world.System.ActorOf(CoordinatorActor.Props(settings).WithDispatcher(slotParts.DispatcherId));
         world.Loop.Trace($"p{Id} started in slot {slot}, clock drift {driftPpm} ppm");
         Build();
     }
@@ -76,7 +67,7 @@ internal sealed class SimProcess
 
     public bool Paused => _gate.Paused;
 
-    public FakeTimeProvider Clock { get; }
+    public DriftingClock Clock { get; }
 
     public LeaseGuard Guard { get; }
 
@@ -90,17 +81,6 @@ internal sealed class SimProcess
     public bool BelievesPrimary => Alive && Host.State == StateCode.Healthy;
 
     public long Term => Host.Snapshot.Term;
-
-    /// <summary>Moves the process's clock to match global time <paramref name="globalNow"/> at its drift rate.</summary>
-    public void AdvanceClock(long globalNow)
-    {
-        var local = _startLocal + (long)((globalNow - _startGlobal) * ((1_000_000.0 + DriftPpm) / 1_000_000.0));
-        if (local > _localNow)
-        {
-            Clock.Advance(TimeSpan.FromTicks(local - _localNow));
-            _localNow = local;
-        }
-    }
 
     /// <summary>Runs an event of this process now, or holds it until the process is resumed.</summary>
     public void Deliver(Action action)
@@ -183,7 +163,6 @@ internal sealed class SimProcess
         _world.System.Stop(Actor);
         // A paused mailbox must run to process the stop; its held messages then go nowhere.
         _gate.Resume();
-        _etcdOptionsCarrier.Dispose();
     }
 
     private void Build()

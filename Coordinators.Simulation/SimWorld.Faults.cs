@@ -16,7 +16,7 @@ internal sealed partial class SimWorld
             return;
         }
         var drift = (long)((Loop.Random.NextDouble() * 2 - 1) * Options.DriftPpmBound);
-        _slots[slot] = new SimProcess(this, _nextId++, slot, _simulator.Gate(slot), Simulator.DispatcherId(slot), drift);
+        _slots[slot] = new SimProcess(this, _nextId++, slot, _simulator.SlotParts(slot), drift);
     }
 
     private SimProcess? Primary() => _slots.FirstOrDefault(p => p is { BelievesPrimary: true, Paused: false });
@@ -34,7 +34,7 @@ internal sealed partial class SimWorld
             return;
         }
         var roll = Loop.Random.NextDouble();
-        var target = roll < 0.65 ? Primary() ?? AnyRunning() : AnyRunning();
+        var target = roll < 0.75 ? Primary() ?? AnyRunning() : AnyRunning();
         if (target is not null)
         {
             if (roll < 0.25)
@@ -72,7 +72,7 @@ internal sealed partial class SimWorld
                 RestartLater(target.Slot, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(3));
             }
         }
-        Loop.After(Loop.Between(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(3)), InjectFault);
+        Loop.After(Loop.Between(TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(2)), InjectFault);
     }
 
     private void Pause(SimProcess target, TimeSpan min, TimeSpan max)

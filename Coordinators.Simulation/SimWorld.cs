@@ -22,6 +22,8 @@ internal sealed partial class SimWorld
     private long _steps;
     private string? _violation;
     private bool _injecting = true;
+    // How far Akka's TestScheduler was advanced (ticks since the seed started).
+    private long _schedulerAt;
 
     public SimWorld(Simulator simulator, int seed, SimulationOptions options)
     {
@@ -134,15 +136,14 @@ internal sealed partial class SimWorld
     private void Step()
     {
         var target = Math.Min(Loop.NextEventTime, Loop.Now + Options.Quantum.Ticks);
-        var delta = target - Loop.Now;
         Loop.MoveTo(target);
-        foreach (var p in _slots)
+        // Akka's timers advance on a grid (the processes' clocks follow the loop's time by themselves).
+        var grid = Options.TimerGrid.Ticks;
+        var due = target / grid * grid;
+        if (due > _schedulerAt)
         {
-            p?.AdvanceClock(target);
-        }
-        if (delta > 0)
-        {
-            Scheduler.Advance(TimeSpan.FromTicks(delta));
+            Scheduler.Advance(TimeSpan.FromTicks(due - _schedulerAt));
+            _schedulerAt = due;
         }
         Loop.RunDue();
         if (_simulatorError is { } error)

@@ -24,8 +24,11 @@ public sealed record SimulationOptions
     /// <summary>SessionActor's minimum backoff before a new session after a loss.</summary>
     public TimeSpan MinBackoff { get; init; } = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>The longest virtual step: Akka timers fire at step ends, so they run up to this late.</summary>
-    public TimeSpan Quantum { get; init; } = TimeSpan.FromMilliseconds(20);
+    /// <summary>Akka's TestScheduler is advanced on this grid: the actors' timers fire up to this late.</summary>
+    public TimeSpan TimerGrid { get; init; } = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>The longest virtual step between invariant checks when no event is due.</summary>
+    public TimeSpan Quantum { get; init; } = TimeSpan.FromMilliseconds(50);
 
     /// <summary>Each process's clock runs at 1 + d, |d| at most this many parts per million.</summary>
     public long DriftPpmBound { get; init; } = 20_000;

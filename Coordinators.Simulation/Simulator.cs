@@ -26,7 +26,7 @@ public sealed class Simulator : IDisposable
         }
         """;
 
-    private readonly List<GatedDispatcher> _gates = [];
+    private readonly List<Slot> _slots = [];
     private readonly GatedDispatcher _replies;
 
     /// <summary>Creates the actor system every seed of this simulator runs in (seeds leave nothing behind in it).</summary>
@@ -42,13 +42,20 @@ public sealed class Simulator : IDisposable
 
     internal static string DispatcherId(int slot) => "simulation-slot-" + slot.ToString(CultureInfo.InvariantCulture);
 
-    internal GatedDispatcher Gate(int slot)
+    /// <summary>What the processes of one slot share, one after another: a dispatcher, a clock that follows the process, the options carrier.</summary>
+    internal sealed record Slot(string DispatcherId, GatedDispatcher Gate, SlotClock Clock, Coordinators.Actors.Etcd.EtcdClient Etcd);
+
+    internal Slot SlotParts(int slot)
     {
-        while (_gates.Count <= slot)
+        while (_slots.Count <= slot)
         {
-            _gates.Add(Register(DispatcherId(_gates.Count)));
+            var id = DispatcherId(_slots.Count);
+            var clock = new SlotClock();
+            // CoordinatorActorSettings wants a client (for its options and clock); this one never connects.
+            var etcd = new Coordinators.Actors.Etcd.EtcdClient(new Coordinators.Actors.Etcd.EtcdClientOptions { Endpoints = ["http://127.0.0.1:1"], TimeProvider = clock });
+            _slots.Add(new Slot(id, Register(id), clock, etcd));
         }
-        return _gates[slot];
+        return _slots[slot];
     }
 
     private GatedDispatcher Register(string id)
@@ -81,7 +88,7 @@ public sealed class Simulator : IDisposable
         }
         for (var slot = 0; slot < options.Processes; slot++)
         {
-            Gate(slot).Resume();
+            SlotParts(slot).Gate.Resume();
         }
         // Continuations of completed store calls must run inline on this thread (that is what makes a seed fix every
         // interleaving); .NET inlines them only without a SynchronizationContext (xunit's would post them elsewhere).
@@ -107,6 +114,10 @@ public sealed class Simulator : IDisposable
     public void Dispose()
     {
         _replies.Resume();
+        foreach (var slot in _slots)
+        {
+            slot.Etcd.Dispose();
+        }
         System.Terminate().Wait(TimeSpan.FromSeconds(10));
         System.Dispose();
     }
