@@ -113,6 +113,12 @@ internal sealed partial class SimWorld
         {
             Violate($"only {_failovers} failovers in {TimeSpan.FromTicks(limit).TotalSeconds:0} virtual seconds");
         }
+        // Faults go on for a random while, so they stop at any point of a failover, not just after one.
+        var faultsEnd = Loop.Now + Loop.Between(TimeSpan.Zero, TimeSpan.FromSeconds(3));
+        while (_violation is null && Loop.Now < faultsEnd)
+        {
+            Step();
+        }
         var recovery = _violation is null ? Quiet() : TimeSpan.Zero;
         foreach (var p in _slots)
         {

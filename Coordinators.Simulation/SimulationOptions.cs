@@ -28,7 +28,7 @@ public sealed record SimulationOptions
     public TimeSpan TimerGrid { get; init; } = TimeSpan.FromMilliseconds(10);
 
     /// <summary>The longest virtual step between invariant checks when no event is due.</summary>
-    public TimeSpan Quantum { get; init; } = TimeSpan.FromMilliseconds(50);
+    public TimeSpan Quantum { get; init; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>Each process's clock runs at 1 + d, |d| at most this many parts per million.</summary>
     public long DriftPpmBound { get; init; } = 20_000;

@@ -64,11 +64,13 @@ internal static class SimulateCommand
         var clock = Stopwatch.StartNew();
         long failovers = 0;
         var violations = 0;
+        var slowest = TimeSpan.Zero;
         for (var s = from; s <= to; s++)
         {
             var r = simulator.Run(s, options);
             failovers += r.Failovers;
             violations += r.Violations;
+            slowest = r.Recovery > slowest ? r.Recovery : slowest;
             if (!quiet || r.Violations > 0)
             {
                 output.WriteLine(r.Summary);
@@ -81,7 +83,7 @@ internal static class SimulateCommand
         if (to > from)
         {
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"seeds={from}-{to} failovers={failovers} violations={violations} wall={clock.Elapsed.TotalSeconds:0.0}s ({failovers / Math.Max(clock.Elapsed.TotalSeconds, 1e-3):0} failovers/s)"));
+                $"seeds={from}-{to} failovers={failovers} violations={violations} slowest-recovery={slowest.TotalMilliseconds:0}ms wall={clock.Elapsed.TotalSeconds:0.0}s ({failovers / Math.Max(clock.Elapsed.TotalSeconds, 1e-3):0} failovers/s)"));
         }
         return violations == 0 ? ExitCodes.Ok : ViolationsFound;
     }
