@@ -65,7 +65,7 @@ internal sealed class SimNetwork(SimLoop loop, ModelEtcd etcd)
         {
             if (!etcd.Available || failBefore)
             {
-                Answer(process, answer, () => answer.SetException(Unavailable(what, etcd.Available ? "connection reset before the request was applied" : "etcd has no leader")));
+                Answer(process, () => answer.SetException(Unavailable(what, etcd.Available ? "connection reset before the request was applied" : "etcd has no leader")));
                 return;
             }
             T result;
@@ -75,22 +75,22 @@ internal sealed class SimNetwork(SimLoop loop, ModelEtcd etcd)
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                Answer(process, answer, () => answer.SetException(e));
+                Answer(process, () => answer.SetException(e));
                 return;
             }
             if (lost)
             {
                 loop.Trace($"p{process.Id} {what}: applied, answer lost");
-                Answer(process, answer, () => answer.SetException(Unavailable(what, "connection reset after the request was applied")));
+                Answer(process, () => answer.SetException(Unavailable(what, "connection reset after the request was applied")));
                 return;
             }
-            Answer(process, answer, () => answer.SetResult(result));
+            Answer(process, () => answer.SetResult(result));
         });
         return answer.Task;
     }
 
     /// <summary>Delivers an event of the model (a watch notification) to a live process after a delay.</summary>
-    public void Deliver(SimProcess process, Action deliver) => Answer(process, null, deliver);
+    public void Deliver(SimProcess process, Action deliver) => Answer(process, deliver);
 
     /// <summary>A task that completes after <paramref name="delay"/> ticks if the process still lives (later if it is paused then).</summary>
     public Task Sleep(SimProcess process, long delay)
@@ -100,7 +100,7 @@ internal sealed class SimNetwork(SimLoop loop, ModelEtcd etcd)
         return done.Task;
     }
 
-    private void Answer(SimProcess process, object? _, Action deliver) =>
+    private void Answer(SimProcess process, Action deliver) =>
         loop.After(Delay(), () =>
         {
             if (process.Alive)
