@@ -20,6 +20,7 @@ internal static class Program
         root.Subcommands.Add(StandaloneCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(ChaosCommand.Create());
+        root.Subcommands.Add(SimulateCommand.Create());
         return root;
     }
 }
