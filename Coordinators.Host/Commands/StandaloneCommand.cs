@@ -126,6 +126,9 @@ internal static class StandaloneCommand
             // Coordinators first so the proxy finds primaries at once; each group starts in parallel.
             await Task.WhenAll(runtimes.Where(r => Roles.IsCoordinator(r.Role)).Select(r => r.StartAsync(ct))).ConfigureAwait(false);
             await Task.WhenAll(runtimes.Where(r => !Roles.IsCoordinator(r.Role)).Select(r => r.StartAsync(ct))).ConfigureAwait(false);
+            // Each coordinator role has one process here, so each leads; READY says so only once it serves (a primary's
+            // start, e.g. datacoord reading its meta, can still run when its start-up stages are done).
+            await Task.WhenAll(runtimes.Where(r => Roles.IsCoordinator(r.Role)).Select(r => WaitServingAsync(r.Host, ct))).ConfigureAwait(false);
             foreach (var r in runtimes)
             {
                 var s = r.Host.Snapshot;
@@ -164,6 +167,28 @@ internal static class StandaloneCommand
                 await embedded.DisposeAsync().ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>Completes once <paramref name="host"/> is Healthy; fails naming the role after 30 s.</summary>
+    private static async Task WaitServingAsync(ComponentHost host, CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        try
+        {
+            await foreach (var s in host.WatchStates(timeout.Token).ConfigureAwait(false))
+            {
+                if (s.State == Coordinators.Actors.Components.StateCode.Healthy)
+                {
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new InvalidOperationException($"{host.Role} did not become primary within 30 s (state {host.State}: {host.Snapshot.Reason})");
+        }
+        throw new InvalidOperationException($"{host.Role} stopped before it became primary");
     }
 
     /// <summary>Keeps the role's in-process service registered under its current ServerID (a new session changes it).</summary>
