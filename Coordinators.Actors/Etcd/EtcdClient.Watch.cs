@@ -59,6 +59,12 @@ public sealed partial class EtcdClient
             {
                 error = e;
             }
+            catch (Exception e) when (e is IOException or HttpRequestException)
+            {
+                // The member's connection broke under the request (e.g. "Broken pipe" once it died): a break like any
+                // other, resumed on the next member; before, the IOException escaped to the watcher.
+                error = RpcErrors.Create(StatusCode.Unavailable, "sending the watch request failed: " + e.Message, e);
+            }
             while (error is null)
             {
                 WatchResponse response;
