@@ -102,18 +102,9 @@ public sealed class CrashGuardTests(EtcdSingleFixture etcd, ITestOutputHelper ou
     public async Task GuardSigkilled_ChildStopsAndStandbyLeadsWithinTheTtl()
     {
         const string role = Roles.QueryCoord;
-        var root = EtcdSingleFixture.Prefix() + "c";
-        var layout = new EtcdLayout(root);
-        var (a, first) = await GuardedRun.StartAsync(role, etcd.Cluster.ClientUrls, root);
+        var (a, first, b, takeover) = await SignalGuardedPrimaryAsync(role, UnixSignal.SIGKILL);
         await using var guard = a;
-        await CoordinatorProcess.WaitForActiveAsync(etcd.Client, layout, role, s => s.ServerId == first.ServerId, Backstop);
-        await using var b = await CoordinatorProcess.StartAsync(role, etcd.Cluster.ClientUrls, root, "10s");
-        Assert.Equal(StateCode.StandBy, (await b.GetStatesAsync()).State);
-
-        var killed = Stopwatch.StartNew();
-        a.Runner.Signal(UnixSignal.SIGKILL);
-        await CoordinatorProcess.WaitForActiveAsync(etcd.Client, layout, role, s => s.ServerId == b.ServerId, Backstop);
-        var takeover = killed.Elapsed;
+        await using var standby = b;
         // The child's stdin (held by the guard) closed: it stops cleanly, resigning, so this is far below the TTL bound.
         Assert.True(await GuardedRun.WaitGoneAsync(first.Pid, Backstop), $"child {first.Pid} outlived its guard");
         output.WriteLine($"SIGKILL of the guard -> child stopped, new primary in {takeover.TotalMilliseconds:F0} ms");
@@ -125,18 +116,9 @@ public sealed class CrashGuardTests(EtcdSingleFixture etcd, ITestOutputHelper ou
     public async Task GuardSigterm_ChildResignsAndGuardExitsZero()
     {
         const string role = Roles.IndexCoord;
-        var root = EtcdSingleFixture.Prefix() + "c";
-        var layout = new EtcdLayout(root);
-        var (a, first) = await GuardedRun.StartAsync(role, etcd.Cluster.ClientUrls, root);
+        var (a, first, b, takeover) = await SignalGuardedPrimaryAsync(role, UnixSignal.SIGTERM);
         await using var guard = a;
-        await CoordinatorProcess.WaitForActiveAsync(etcd.Client, layout, role, s => s.ServerId == first.ServerId, Backstop);
-        await using var b = await CoordinatorProcess.StartAsync(role, etcd.Cluster.ClientUrls, root, "10s");
-        Assert.Equal(StateCode.StandBy, (await b.GetStatesAsync()).State);
-
-        var termed = Stopwatch.StartNew();
-        a.Runner.Signal(UnixSignal.SIGTERM);
-        await CoordinatorProcess.WaitForActiveAsync(etcd.Client, layout, role, s => s.ServerId == b.ServerId, Backstop);
-        var takeover = termed.Elapsed;
+        await using var standby = b;
         // A resign, not an expiry: far below the 10 s TTL (tens of ms when the machine is idle; ~1 s seen under heavy load).
         Assert.True(takeover <= Ttl / 2, $"SIGTERM takeover took {takeover.TotalMilliseconds:F0} ms");
         Assert.Equal(0, await a.Runner.WaitForExitAsync(Backstop));
@@ -218,5 +200,21 @@ public sealed class CrashGuardTests(EtcdSingleFixture etcd, ITestOutputHelper ou
                 break;
             }
         }
+    }
+
+    /// <summary>A guarded primary and a plain standby of <paramref name="role"/>; <paramref name="signal"/> to the guard;
+    /// returns once the standby's active key is out, with the time that took.</summary>
+    private async Task<(GuardedRun Guard, ReadyLine First, CoordinatorProcess Standby, TimeSpan Takeover)> SignalGuardedPrimaryAsync(string role, UnixSignal signal)
+    {
+        var root = EtcdSingleFixture.Prefix() + "c";
+        var layout = new EtcdLayout(root);
+        var (a, first) = await GuardedRun.StartAsync(role, etcd.Cluster.ClientUrls, root);
+        await CoordinatorProcess.WaitForActiveAsync(etcd.Client, layout, role, s => s.ServerId == first.ServerId, Backstop);
+        var b = await CoordinatorProcess.StartAsync(role, etcd.Cluster.ClientUrls, root, "10s");
+        Assert.Equal(StateCode.StandBy, (await b.GetStatesAsync()).State);
+        var signalled = Stopwatch.StartNew();
+        a.Runner.Signal(signal);
+        await CoordinatorProcess.WaitForActiveAsync(etcd.Client, layout, role, s => s.ServerId == b.ServerId, Backstop);
+        return (a, first, b, signalled.Elapsed);
     }
 }
