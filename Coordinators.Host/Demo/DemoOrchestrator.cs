@@ -185,7 +185,10 @@ internal sealed class DemoOrchestrator
 
     /// <summary>
     /// The duties' invariants, once the duty workload stopped and while the children still run: etcd's segment table
-    /// and the datacoord primary's answer (through the proxy) against what the clients sent and were told.
+    /// and the datacoord primary's answer (through the proxy) against what the clients sent and were told. A write the
+    /// end of the run cut short on the client side may still land on the server: the table is read again after the
+    /// answer, and the pair counts once etcd did not change across it and the answer matches, or after five tries
+    /// (backing off, ~1.5 s): a difference that outlasts them is what the invariant reports.
     /// </summary>
     private async Task<IReadOnlyList<InvariantResult>> CheckDutiesAsync(EtcdClient etcd, DutyWorkload duties, CancellationToken cancellationToken)
     {
@@ -193,13 +196,25 @@ internal sealed class DemoOrchestrator
         var (inEtcd, revision) = await Coordinators.Actors.Election.Services.SegmentTable.ReadAsync(etcd, layout.SegmentsPrefix, cancellationToken).ConfigureAwait(false);
         IReadOnlyList<Coordinators.Actors.Components.Proto.Segment>? listed = null;
         string? listError = null;
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            listed = await duties.ListAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Grpc.Core.RpcException e)
-        {
-            listError = $"{e.StatusCode}: {e.Status.Detail}";
+            try
+            {
+                listed = await duties.ListAsync(cancellationToken).ConfigureAwait(false);
+                listError = null;
+            }
+            catch (Grpc.Core.RpcException e)
+            {
+                listError = $"{e.StatusCode}: {e.Status.Detail}";
+            }
+            var (after, afterRevision) = await Coordinators.Actors.Election.Services.SegmentTable.ReadAsync(etcd, layout.SegmentsPrefix, cancellationToken).ConfigureAwait(false);
+            var settled = Describe(after) == Describe(inEtcd);
+            (inEtcd, revision) = (after, afterRevision);
+            if ((settled && listed is not null && Same(listed, after)) || attempt == 5)
+            {
+                break;
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), cancellationToken).ConfigureAwait(false);
         }
         _events.Add("duties", null, new JsonObject
         {
@@ -209,6 +224,12 @@ internal sealed class DemoOrchestrator
         });
         return DutyInvariants.Check(duties, [.. inEtcd.Select(s => s.Segment)], listed, listError);
     }
+
+    private static bool Same(IReadOnlyList<Coordinators.Actors.Components.Proto.Segment> listed, List<(Coordinators.Actors.Components.Proto.Segment Segment, long Revision)> inEtcd) =>
+        listed.OrderBy(s => s.Id).SequenceEqual(inEtcd.Select(s => s.Segment).OrderBy(s => s.Id));
+
+    private static string Describe(List<(Coordinators.Actors.Components.Proto.Segment Segment, long Revision)> segments) =>
+        string.Join(';', segments.Select(s => $"{s.Revision}:{s.Segment}"));
 
     /// <summary>SIGKILL of every child still running: the safety net when the process exits before RunAsync finished.</summary>
     public void KillEverything() => _children?.KillAllNow();

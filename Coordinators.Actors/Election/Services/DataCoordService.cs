@@ -65,7 +65,7 @@ public sealed class DataCoordService : EpochCoordinatorService, IAsyncDisposable
         var id = await allocate(cancellationToken).ConfigureAwait(false);
         var segment = new Segment { Id = id, CollectionId = collectionId, State = SegmentState.Growing, RowCount = rowCount, Token = token ?? string.Empty };
         var key = _layout.SegmentKey(id);
-        var txn = await FencedAsync(t, s => s.TxnAsync([Cmp.CreateRevision(key) == 0], [Op.Put(EtcdKeys.Utf8(key), segment.ToByteString())], null, cancellationToken)).ConfigureAwait(false);
+        var txn = await FencedAsync(t, id, s => s.TxnAsync([Cmp.CreateRevision(key) == 0], [Op.Put(EtcdKeys.Utf8(key), segment.ToByteString())], null, t.Leadership)).ConfigureAwait(false);
         if (!txn.Succeeded)
         {
             throw RpcErrors.Create(StatusCode.Internal, $"segment {id} from rootcoord's allocator already exists under {key}");
@@ -88,7 +88,8 @@ public sealed class DataCoordService : EpochCoordinatorService, IAsyncDisposable
             var next = held.Clone();
             next.State = state;
             next.RowCount = rowCount;
-            var txn = await FencedAsync(t, s => s.TxnAsync([Cmp.ModRevision(key) == revision], [Op.Put(EtcdKeys.Utf8(key), next.ToByteString())], [Op.Get(key)], cancellationToken)).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            var txn = await FencedAsync(t, id, s => s.TxnAsync([Cmp.ModRevision(key) == revision], [Op.Put(EtcdKeys.Utf8(key), next.ToByteString())], [Op.Get(key)], t.Leadership)).ConfigureAwait(false);
             if (txn.Succeeded)
             {
                 Table.Apply(next, txn.Header.Revision);
@@ -196,7 +197,13 @@ public sealed class DataCoordService : EpochCoordinatorService, IAsyncDisposable
         return t;
     }
 
-    private static async Task<Etcdserverpb.TxnResponse> FencedAsync(TermState t, Func<IFencedStore, Task<Etcdserverpb.TxnResponse>> write)
+    /// <summary>
+    /// A write of segment <paramref name="id"/> through the term's fenced store. It runs on the term's token, not the caller's:
+    /// once sent, a write may commit, and a caller that stopped waiting must not leave the table without it (the table
+    /// follows this primary's own writes only). When etcd fails the call the outcome is unknown: the key is read back
+    /// into the table before the error goes to the caller.
+    /// </summary>
+    private async Task<Etcdserverpb.TxnResponse> FencedAsync(TermState t, long id, Func<IFencedStore, Task<Etcdserverpb.TxnResponse>> write)
     {
         try
         {
@@ -205,6 +212,34 @@ public sealed class DataCoordService : EpochCoordinatorService, IAsyncDisposable
         catch (LeadershipLostException e)
         {
             throw RpcErrors.Create(StatusCode.Unavailable, $"datacoord term {t.Term}: {e.Message}", e);
+        }
+        catch (RpcException e) when (!t.Leadership.IsCancellationRequested)
+        {
+            await ReadBackAsync(t, id).ConfigureAwait(false);
+            throw RpcErrors.Create(StatusCode.Unavailable, $"datacoord term {t.Term}: the write of segment {id} failed in etcd ({e.StatusCode}: {e.Status.Detail}); it may or may not have landed", e);
+        }
+    }
+
+    /// <summary>Puts etcd's version of segment <paramref name="id"/> in the table after a write whose outcome is unknown.</summary>
+    private async Task ReadBackAsync(TermState t, long id)
+    {
+        var key = _layout.SegmentKey(id);
+        try
+        {
+            var r = await t.Store.GetAsync(key, t.Leadership).ConfigureAwait(false);
+            if (r.Kvs.Count == 0)
+            {
+                Table.Remove(id, r.Header.Revision);
+            }
+            else
+            {
+                Table.Apply(SegmentTable.Parse(r.Kvs[0]), r.Kvs[0].ModRevision);
+            }
+        }
+        catch (Exception e) when (e is RpcException or OperationCanceledException)
+        {
+            // etcd is still failing: the table may lack that write until this term ends; say so.
+            DutiesLog.Failed(_log, $"datacoord reading {key} back after a failed write (the table may miss it until the next takeover)", e.Message);
         }
     }
 

@@ -1,0 +1,114 @@
+using Coordinators.Actors.Components.Proto;
+using Coordinators.Actors.Election;
+using Coordinators.Actors.Election.Services;
+using Coordinators.Actors.Etcd;
+using Coordinators.Actors.Model;
+using Coordinators.Tests.Etcd;
+using Coordinators.Tests.Fixtures;
+using Etcdserverpb;
+
+namespace Coordinators.Tests.Election.Services;
+
+/// <summary>
+/// The datacoord primary's table against real etcd when a write's outcome does not reach the caller: the table follows
+/// the primary's own writes only, so a write that committed must be in it whatever happened to the call.
+/// </summary>
+[Collection(IntegrationCollection.Name)]
+[Trait("Category", "Integration")]
+public sealed class DataCoordServiceTests(EtcdSingleFixture etcd) : IClassFixture<EtcdSingleFixture>
+{
+    private static readonly TimeSpan Backstop = TimeSpan.FromSeconds(10);
+
+    [Fact]
+    public async Task Create_CallerGivesUpAfterTheWriteWasSent_TableHoldsWhatEtcdHolds()
+    {
+        var (service, store, layout) = await NewPrimaryAsync();
+        using var caller = new CancellationTokenSource();
+        store.HoldReplies();
+
+        var create = service.CreateSegmentAsync(7, 100, "late", caller.Token);
+        await store.Committed.WaitAsync(Backstop);
+        // The caller's deadline passes while etcd's answer is on its way (the demo's end of run cancels calls like this).
+        await caller.CancelAsync();
+        store.Release();
+        await Record.ExceptionAsync(() => create.WaitAsync(Backstop));
+
+        var (inEtcd, _) = await SegmentTable.ReadAsync(etcd.Client, layout.SegmentsPrefix, CancellationToken.None);
+        Assert.Single(inEtcd);
+        Assert.Equal(Describe(inEtcd.Select(s => s.Segment)), Describe(service.ListSegments(0).Segments));
+    }
+
+    [Fact]
+    public async Task Update_EtcdFailsTheCallAfterItCommitted_UnavailableAndTableReadsTheKeyBack()
+    {
+        var (service, store, layout) = await NewPrimaryAsync();
+        var (segment, _) = await service.CreateSegmentAsync(7, 100, "t", CancellationToken.None);
+        store.FailAfterCommit();
+
+        var e = await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => service.UpdateSegmentStateAsync(segment.Id, SegmentState.Flushed, 500, CancellationToken.None));
+        Assert.Equal(Grpc.Core.StatusCode.Unavailable, e.StatusCode);
+        Assert.Contains("may or may not have landed", e.Status.Detail, StringComparison.Ordinal);
+
+        var (inEtcd, _) = await SegmentTable.ReadAsync(etcd.Client, layout.SegmentsPrefix, CancellationToken.None);
+        Assert.Equal((SegmentState.Flushed, 500L), (inEtcd[0].Segment.State, inEtcd[0].Segment.RowCount));
+        Assert.Equal(Describe(inEtcd.Select(s => s.Segment)), Describe(service.ListSegments(0).Segments));
+    }
+
+    private static string Describe(IEnumerable<Segment> segments) => string.Join(';', segments.OrderBy(s => s.Id).Select(s => s.ToString()));
+
+    private async Task<(DataCoordService Service, FlakyReplyStore Store, EtcdLayout Layout)> NewPrimaryAsync()
+    {
+        var layout = EtcdSingleFixture.NewLayout();
+        var candidate = layout.CandidateKey(Roles.DataCoord, Random.Shared.NextInt64(1, long.MaxValue));
+        var put = await etcd.Client.PutAsync(candidate, "test");
+        var store = new FlakyReplyStore(new FencedStore(etcd.Client, candidate, put.Header.Revision));
+        long next = 100;
+        var service = new DataCoordService(etcd.Client, layout) { AllocateId = _ => Task.FromResult(Interlocked.Increment(ref next)) };
+        await service.StartAsync(store.Term, store, CancellationToken.None).WaitAsync(Backstop);
+        return (service, store, layout);
+    }
+
+    /// <summary>A real fenced store whose transactions, once armed, commit and then lose or delay their answer.</summary>
+    private sealed class FlakyReplyStore(FencedStore inner) : IFencedStore
+    {
+        private readonly TaskCompletionSource _committed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private volatile string? _mode;
+
+        public long Term => inner.Term;
+
+        public string CandidateKey => inner.CandidateKey;
+
+        public Task Committed => _committed.Task;
+
+        public void HoldReplies() => _mode = "hold";
+
+        public void FailAfterCommit() => _mode = "fail";
+
+        public void Release() => _release.TrySetResult();
+
+        public Task<RangeResponse> GetAsync(string key, CancellationToken cancellationToken = default) => inner.GetAsync(key, cancellationToken);
+
+        public async Task<TxnResponse> TxnAsync(IReadOnlyList<Compare> compares, IReadOnlyList<RequestOp> then, IReadOnlyList<RequestOp>? otherwise = null, CancellationToken cancellationToken = default)
+        {
+            var mode = _mode;
+            var response = await inner.TxnAsync(compares, then, otherwise, mode is null ? cancellationToken : CancellationToken.None);
+            if (mode == "fail")
+            {
+                throw new Grpc.Core.RpcException(new Grpc.Core.Status(Grpc.Core.StatusCode.Unavailable, "connection reset after the request was sent"));
+            }
+            if (mode == "hold")
+            {
+                // Waiting on the caller's token before the test hears of the commit: its cancel must find the answer outstanding.
+                var answer = _release.Task.WaitAsync(cancellationToken);
+                _committed.TrySetResult();
+                await answer;
+            }
+            return response;
+        }
+
+        public Task PutAsync(string key, string value, CancellationToken cancellationToken = default) => inner.PutAsync(key, value, cancellationToken);
+
+        public Task DeleteAsync(string key, CancellationToken cancellationToken = default) => inner.DeleteAsync(key, cancellationToken);
+    }
+}
