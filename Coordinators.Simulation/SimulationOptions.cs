@@ -18,7 +18,7 @@ public sealed record SimulationOptions
     /// <summary>Check of the simulation itself: the model etcd accepts fenced writes without the term compare.</summary>
     public bool FenceDisabled { get; init; }
 
-    /// <summary>The session (TTL 2 s, etcd's floor; keep-alive TTL/10; guard margin TTL/5 as in production).</summary>
+    /// <summary>The session (TTL 2 s, etcd's floor; keep-alive TTL/10; guard margin as in production, SessionOptions.DefaultGuardMargin).</summary>
     public SessionOptions Session { get; init; } = new() { Ttl = TimeSpan.FromSeconds(2) };
 
     /// <summary>SessionActor's minimum backoff before a new session after a loss.</summary>

@@ -2,6 +2,7 @@ using System.Globalization;
 using AkkaConfig = Akka.Configuration.Config;
 using ConfigurationException = Akka.Configuration.ConfigurationException;
 using Akka.Coordination;
+using Coordinators.Actors.Config;
 using Coordinators.Actors.Etcd;
 
 namespace Coordinators.Actors.Coordination;
@@ -46,7 +47,7 @@ public sealed record EtcdLeaseSettings
 
     /// <summary>
     /// The local guard gives up this much before the TTL counted from the last acknowledged keep-alive's send time
-    /// (<c>lease-guard-margin</c>; default min(1 s, TTL/5)), so a paused holder stops before etcd frees the key.
+    /// (<c>lease-guard-margin</c>; default <see cref="SessionOptions.DefaultGuardMargin"/>: TTL/10 within 250 ms-1 s), so a paused holder stops before etcd frees the key.
     /// </summary>
     public required TimeSpan GuardMargin { get; init; }
 
@@ -89,7 +90,7 @@ public sealed record EtcdLeaseSettings
         }
         var margin = config.HasPath("lease-guard-margin") && !IsNull(config, "lease-guard-margin")
             ? config.GetTimeSpan("lease-guard-margin", null, allowInfinite: false)
-            : TimeSpan.FromTicks(Math.Min(TimeSpan.TicksPerSecond, ttl.Ticks / 5));
+            : SessionOptions.DefaultGuardMargin(ttl);
         if (margin <= TimeSpan.Zero || margin >= ttl - timeouts.HeartbeatInterval)
         {
             throw Bad(configPath, "lease-guard-margin", margin, $"above 0 and below the TTL minus heartbeat-interval ({Seconds(ttl - timeouts.HeartbeatInterval)}), or a healthy holder would lose the lease between renewals");

@@ -82,7 +82,17 @@ public sealed class CoordinatorsConfigurationTests
     {
         var o = CoordinatorsConfiguration.Load(null, new Dictionary<string, string?> { ["coordinators:session:ttl"] = "3s" }, _noEnvironment).Options;
         Assert.Equal(TimeSpan.FromMilliseconds(300), o.Session.KeepAliveInterval);
-        Assert.Equal(TimeSpan.FromMilliseconds(600), o.Session.LeaseGuardMargin);
+        Assert.Equal(TimeSpan.FromMilliseconds(300), o.Session.LeaseGuardMargin);
+    }
+
+    [Theory]
+    [InlineData("2s", 250)]
+    [InlineData("5s", 500)]
+    [InlineData("30s", 1000)]
+    public void Load_OnlyTtlChanged_GuardMarginIsATenthWithin250msAnd1s(string ttl, int marginMs)
+    {
+        var o = CoordinatorsConfiguration.Load(null, new Dictionary<string, string?> { ["coordinators:session:ttl"] = ttl }, _noEnvironment).Options;
+        Assert.Equal(TimeSpan.FromMilliseconds(marginMs), o.Session.LeaseGuardMargin);
     }
 
     [Fact]

@@ -8,13 +8,13 @@ namespace Coordinators.Tests.Coordination;
 public sealed class EtcdLeaseSettingsTests
 {
     [Fact]
-    public void Create_Defaults_TtlFromHeartbeatTimeoutAndGuardMarginAFifth()
+    public void Create_Defaults_TtlFromHeartbeatTimeoutAndGuardMarginATenth()
     {
         var s = EtcdLeaseSettings.Create(EtcdLeaseTesting.Settings(["http://127.0.0.1:1"], "r", "n", "o", "2500ms", "1s"), EtcdLease.ConfigPath);
 
         Assert.Equal(TimeSpan.FromSeconds(3), s.Ttl);
         Assert.Equal(TimeSpan.FromSeconds(1), s.KeepAliveInterval);
-        Assert.Equal(TimeSpan.FromMilliseconds(600), s.GuardMargin);
+        Assert.Equal(TimeSpan.FromMilliseconds(300), s.GuardMargin);
         Assert.Equal(TimeSpan.FromSeconds(3), s.OperationTimeout);
         Assert.Equal("r/lease/n", s.KeyOf("n"));
     }
@@ -75,7 +75,7 @@ public sealed class EtcdLeaseSettingsTests
               heartbeat-timeout = 10s          # the etcd lease TTL (whole seconds, at least 2 s)
               heartbeat-interval = 2s          # keep-alive period, below half the TTL
               lease-operation-timeout = 5s     # bound of Acquire and Release
-              lease-guard-margin = null        # CheckLease turns false this long before the TTL; null: min(1 s, TTL/5)
+              lease-guard-margin = null        # CheckLease turns false this long before the TTL; null: TTL/10 within 250 ms-1 s
             }
             """).WithFallback(LeaseProvider.DefaultConfig());
         var section = config.GetConfig(EtcdLease.ConfigPath).WithFallback(config.GetConfig("akka.coordination.lease"));
