@@ -11,61 +11,47 @@ namespace Coordinators.Actors.Election;
 public sealed partial class CoordinatorActor
 {
     /// <summary>Leads from the campaign's read at <paramref name="readRevision"/>: the own key is watched from the next revision.</summary>
-    private void BecomePrimary(long readRevision)
+    private void BecomePrimary(Candidacy c, long readRevision)
     {
         // Logged once the active key is published, so the line says how long the whole takeover took.
-        var from = _phase;
-        Transition(CoordinatorPhase.Primary, "leads the queue", Primary, log: false);
-        _primaryFrom = from;
-        _sameTermAgain = _term == _lastLedTerm;
-        _lastLedTerm = _term;
+        var leading = c with { LedThisSession = true, LastLedTerm = c.Term };
+        var key = CandidateKeyOf(c);
+        var state = new PrimaryState(leading, _state.Phase, c.Term == c.LastLedTerm, new CancellationTokenSource(),
+            _store.Fenced(key, c.Term, _settings.Guard), new CancellationTokenSource());
+        Transition(state, "leads the queue", Primary, log: false);
         var generation = _generation;
-        _ledThisSession = true;
-        _leadership = new CancellationTokenSource();
-        var store = _store.Fenced(CandidateKey, _term, _settings.Guard);
-        _fenced = store;
-        StartServiceAsync(store, _leadership.Token)
+        _settings.Service.StartAsync(c.Term, state.Fenced, state.Leadership.Token)
             .PipeTo(Self, success: () => new ServiceStarted(generation), failure: e => new ServiceStartFailed(generation, e));
         // From the read's revision + 1, as etcd's waitDelete: a DELETE between the read and the watch is not missed.
-        _store.WatchDeleteAsync(CandidateKey, readRevision + 1, Self,
-                new CandidateDeleted(generation), e => new WatchFailed(generation, e), NewWatch())
+        _store.WatchDeleteAsync(key, readRevision + 1, Self,
+                new CandidateDeleted(generation), e => new WatchFailed(generation, e), state.Watch.Token)
             .PipeTo(Self, success: () => Done.Instance, failure: e => new WatchFailed(generation, e));
         ScheduleGuardCheck();
     }
 
-    // The phase Primary was entered from, for its delayed transition line.
-    private CoordinatorPhase _primaryFrom;
-    // The term this actor last led with (its session's candidate key), and whether the current lead repeats it.
-    private long _lastLedTerm;
-    private bool _sameTermAgain;
-    // The fenced store of the current term.
-    private IFencedStore? _fenced;
-
-    private Task StartServiceAsync(IFencedStore store, CancellationToken leadership) =>
-        _settings.Service.StartAsync(_term, store, leadership);
-
-    private void Primary()
+    private void Primary(PrimaryState state)
     {
+        var term = state.Candidacy.Term;
         Receive<ServiceStarted>(m => m.Generation == _generation, _ =>
         {
             // Serve before publishing: a client that reads the active key must find a primary that answers
             // (Milvus #38608 published first). Serving early is safe: every write is fenced on the term, and no
             // client knows this address as the primary until the key is out.
-            SetHostState(StateCode.Healthy, $"primary, term {_term}", _term);
-            PublishActiveKey();
+            SetHostState(StateCode.Healthy, $"primary, term {term}", term);
+            PublishActiveKey(state);
         });
         Receive<ActivePublished>(m => m.Generation == _generation, _ =>
         {
             Telemetry.Takeovers.Add(1, Telemetry.RoleTag(Role));
             Telemetry.TakeoverDuration.Record(_time.GetElapsedTime(_triggeredAt).TotalSeconds, Telemetry.RoleTag(Role));
-            LogTransition(_primaryFrom, CoordinatorPhase.Primary, _sameTermAgain
+            LogTransition(state.From, CoordinatorPhase.Primary, state.SameTermAgain
                 ? "service started again with the same term (the lease outlived the guard), serving, active key published"
-                : "service started, serving, active key published");
+                : "service started, serving, active key published", state.Candidacy);
         });
-        Receive<ServiceStartFailed>(m => m.Generation == _generation, m => StepDown("service start failed: " + m.Error.Message));
-        Receive<ActivePublishFailed>(m => m.Generation == _generation, m => StepDown("publishing the active key failed: " + m.Error.Message));
-        Receive<CandidateDeleted>(m => m.Generation == _generation, _ => StepDown("own candidate key deleted"));
-        Receive<WatchFailed>(m => m.Generation == _generation, m => StepDown("candidate watch failed: " + m.Error.Message));
+        Receive<ServiceStartFailed>(m => m.Generation == _generation, m => StepDown(state.Candidacy, "service start failed: " + m.Error.Message));
+        Receive<ActivePublishFailed>(m => m.Generation == _generation, m => StepDown(state.Candidacy, "publishing the active key failed: " + m.Error.Message));
+        Receive<CandidateDeleted>(m => m.Generation == _generation, _ => StepDown(state.Candidacy, "own candidate key deleted"));
+        Receive<WatchFailed>(m => m.Generation == _generation, m => StepDown(state.Candidacy, "candidate watch failed: " + m.Error.Message));
         Receive<GuardCheck>(m => m.Generation == _generation, _ =>
         {
             if (_settings.Guard.IsValid)
@@ -74,34 +60,31 @@ public sealed partial class CoordinatorActor
             }
             else
             {
-                StepDown("lease guard expired (no keep-alive acknowledged in time)");
+                StepDown(state.Candidacy, "lease guard expired (no keep-alive acknowledged in time)");
             }
         });
-        Receive<GuardRejectedByRequest>(_ => StepDown("lease guard expired; a request was refused"));
+        Receive<GuardRejectedByRequest>(_ => StepDown(state.Candidacy, "lease guard expired; a request was refused"));
         Receive<SessionLost>(m =>
         {
             Trigger();
-            OnSessionLost();
-            StepDown("session lost: " + m.Reason);
+            StepDown(OnSessionLost(state.Candidacy) with { Term = term }, "session lost: " + m.Reason);
         });
         Receive<SessionEstablished>(m =>
         {
             // A new session while leading on the old one: leadership of the old term ends first, then the stepped-down
             // actor campaigns with the new session (SteppingDown -> Campaigning).
             Trigger();
-            _session = m.Session;
-            StepDown($"session replaced by {m.Session.ServerId}");
-            _term = 0;
+            StepDown(state.Candidacy with { Session = m.Session }, $"session replaced by {m.Session.ServerId}", campaignWithTermZero: true);
         });
-        Common();
+        Common(state);
     }
 
-    private void PublishActiveKey()
+    private void PublishActiveKey(PrimaryState state)
     {
         var generation = _generation;
-        var active = _session! with { Term = _term, Since = _time.GetUtcNow() };
-        var key = _settings.Layout.ActiveKey(Role);
-        _fenced!.TxnAsync([], [Op.Put(key, active.ToJson(), _session!.LeaseId)], null, _leadership!.Token)
+        var session = state.Candidacy.LiveSession;
+        var active = session with { Term = state.Candidacy.Term, Since = _time.GetUtcNow() };
+        state.Fenced.TxnAsync([], [Op.Put(_settings.Layout.ActiveKey(Role), active.ToJson(), session.LeaseId)], null, state.Leadership.Token)
             .PipeTo(Self, success: _ => new ActivePublished(generation), failure: e => new ActivePublishFailed(generation, e));
     }
 
@@ -111,24 +94,30 @@ public sealed partial class CoordinatorActor
         Timers.StartSingleTimer("guard", new GuardCheck(_generation), remaining > TimeSpan.FromMilliseconds(1) ? remaining : TimeSpan.FromMilliseconds(1));
     }
 
-    /// <summary>Stops serving at once (state first, then the leadership token), then stops the service.</summary>
-    private void StepDown(string why)
+    /// <summary>
+    /// Stops serving at once (state first, then the leadership token: leaving Primary releases it), then stops the
+    /// service. The stepped-down data keeps the term for the transition line; with <paramref name="campaignWithTermZero"/>
+    /// (a new session) it is cleared right after.
+    /// </summary>
+    private void StepDown(Candidacy c, string why, bool campaignWithTermZero = false)
     {
         SetHostState(StateCode.StandBy, "stepped down: " + why);
-        EndLeadership();
-        Transition(CoordinatorPhase.SteppingDown, why, SteppingDown);
+        Transition(new SteppingDownState(c), why, SteppingDown);
+        if (campaignWithTermZero)
+        {
+            Stay(new SteppingDownState(c with { Term = 0 }), SteppingDown);
+        }
         var generation = _generation;
         var timeout = new CancellationTokenSource(_settings.Options.Election.ResignTimeout);
-        StopServiceAsync(timeout)
+        StopServiceAsync(ServerIdOf(c), timeout)
             .PipeTo(Self, success: () => new ServiceStopped(generation), failure: _ => new ServiceStopped(generation));
     }
 
     /// <summary>Stops the service within the resign timeout; a failure is logged, and stepping down goes on.</summary>
-    private async Task StopServiceAsync(CancellationTokenSource timeout)
+    private async Task StopServiceAsync(long serverId, CancellationTokenSource timeout)
     {
         var log = Log;
         var role = Role;
-        var serverId = _session?.ServerId ?? Host.ServerId;
         try
         {
             await _settings.Service.StopAsync(timeout.Token).ConfigureAwait(false);
@@ -143,21 +132,21 @@ public sealed partial class CoordinatorActor
         }
     }
 
-    private void SteppingDown()
+    private void SteppingDown(SteppingDownState state)
     {
         Receive<ServiceStopped>(m => m.Generation == _generation, _ =>
         {
             Stash.UnstashAll();
-            if (_session is null)
+            if (state.Candidacy.Session is null)
             {
-                Transition(CoordinatorPhase.AwaitingSession, "service stopped; waiting for a new session", AwaitingSession);
+                Transition(new AwaitingSessionState(state.Candidacy), "service stopped; waiting for a new session", AwaitingSession);
             }
             else
             {
-                StartCampaigning("service stopped; campaigning again");
+                StartCampaigning(state.Candidacy, "service stopped; campaigning again");
             }
         });
-        Receive<SessionLost>(_ => OnSessionLost());
+        Receive<SessionLost>(_ => Stay(new SteppingDownState(OnSessionLost(state.Candidacy) with { Term = state.Candidacy.Term }), SteppingDown));
         Receive<SessionEstablished>(_ => Stash.Stash());
         Receive<Resign>(_ => Stash.Stash());
         ReceiveAny(_ => { });

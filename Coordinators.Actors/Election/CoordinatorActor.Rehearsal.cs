@@ -11,27 +11,19 @@ namespace Coordinators.Actors.Election;
 /// </summary>
 public sealed partial class CoordinatorActor
 {
-    private bool _rehearsed;
-
-    private void RehearseOnce()
+    /// <summary>Runs the rehearsal for the candidacy <paramref name="c"/> (once per actor: its <c>Rehearsed</c> flag).</summary>
+    private void Rehearse(Candidacy c)
     {
-        if (_rehearsed || _session is null)
-        {
-            return;
-        }
-        _rehearsed = true;
         var log = Log;
         var role = Role;
-        var serverId = _session.ServerId;
-        RehearseAsync(_session with { Term = _term, Since = _time.GetUtcNow() })
+        var session = c.LiveSession;
+        _store.RehearseAsync(CandidateKeyOf(c), c.Term, _settings.Layout.ActiveKey(Role), _settings.Layout.EpochKey(Role),
+                session with { Term = c.Term, Since = _time.GetUtcNow() }, _life.Token)
             .PipeTo(Self, success: () => Done.Instance, failure: e =>
             {
                 // A failed rehearsal costs only the warm JIT it was for; say so instead of hiding it.
-                ElectionLog.Failed(log, role, serverId, "takeover rehearsal", e.Message);
+                ElectionLog.Failed(log, role, session.ServerId, "takeover rehearsal", e.Message);
                 return Done.Instance;
             });
     }
-
-    private Task RehearseAsync(SessionInfo active) =>
-        _store.RehearseAsync(CandidateKey, _term, _settings.Layout.ActiveKey(Role), _settings.Layout.EpochKey(Role), active, _life.Token);
 }

@@ -24,25 +24,17 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers, IWithS
     private readonly IElectionStore _store;
     private readonly TimeProvider _time;
     private readonly Action _onGuardRejected;
-    private CoordinatorPhase _phase = CoordinatorPhase.AwaitingSession;
-    // Bumped on every transition; results of work started in an earlier behaviour carry an older one.
-    private int _generation;
-    // The live session, or null while there is none.
-    private SessionInfo? _session;
-    // The own candidate key's CreateRevision once known (the term when leading); 0 before the first campaign.
-    private long _term;
-    // Cancelled when leadership ends; null when not primary.
-    private CancellationTokenSource? _leadership;
-    // Cancels the watch of the current behaviour (predecessor or own candidate key).
-    private CancellationTokenSource? _watch;
-    // Monotonic time the current transition was triggered, for "how long it took".
-    private long _triggeredAt;
     // Cancelled when the actor stops (or restarts): ends campaigns and warm-ups still running.
     private readonly CancellationTokenSource _life = new();
-    // True while a WarmUp of any generation runs: a slow warm-up is never started twice. Cleared by WarmUpDone.
+    // The current behaviour's data (one immutable record per behaviour, CoordinatorStates.cs); replaced on each transition.
+    private CoordinatorState _state = new AwaitingSessionState(Candidacy.None);
+    // Bumped on every transition; results of work started in an earlier behaviour carry an older one.
+    private int _generation;
+    // Monotonic time the current transition was triggered, for "how long it took".
+    private long _triggeredAt;
+    // True while a WarmUp of any generation runs: a slow warm-up is never started twice. Work in flight, not behaviour
+    // data: it outlives the behaviour that started it, and only its WarmUpDone clears it.
     private bool _warmUpRunning;
-    // True once this process led during the current session: its loss then triggers exit-on-session-loss.
-    private bool _ledThisSession;
 
     /// <summary>Creates the actor; use <see cref="Props(CoordinatorActorSettings)"/> (Akka needs the constructor public).</summary>
     public CoordinatorActor(CoordinatorActorSettings settings)
@@ -55,7 +47,7 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers, IWithS
         _triggeredAt = _time.GetTimestamp();
         var self = Self;
         _onGuardRejected = () => self.Tell(new GuardRejectedByRequest());
-        AwaitingSession();
+        AwaitingSession((AwaitingSessionState)_state);
     }
 
     /// <summary>Props of a coordinator actor.</summary>
@@ -75,13 +67,15 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers, IWithS
     private ILogger Log { get; }
 
     /// <summary>The current phase (for tests and status).</summary>
-    internal CoordinatorPhase Phase => _phase;
+    internal CoordinatorPhase Phase => _state.Phase;
 
     private ComponentHost Host => _settings.Host;
 
     private string Role => _settings.Role;
 
-    private string CandidateKey => _settings.Layout.CandidateKey(Role, _session!.LeaseId);
+    private string CandidateKeyOf(Candidacy c) => _settings.Layout.CandidateKey(Role, c.LiveSession.LeaseId);
+
+    private long ServerIdOf(Candidacy c) => c.Session?.ServerId ?? Host.ServerId;
 
     /// <inheritdoc />
     protected override void PreStart() => Host.GuardRejected += _onGuardRejected;
@@ -92,7 +86,7 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers, IWithS
     /// </summary>
     protected override void PreRestart(Exception reason, object message)
     {
-        ElectionLog.Failed(Log, Role, _session?.ServerId ?? Host.ServerId, "actor (restarting)", reason.Message);
+        ElectionLog.Failed(Log, Role, ServerIdOf(_state.Candidacy), "actor (restarting)", reason.Message);
         SetHostState(StateCode.StandBy, "coordinator restarting after a failure: " + reason.Message);
         base.PreRestart(reason, message);
     }
@@ -110,59 +104,43 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers, IWithS
         Host.GuardRejected -= _onGuardRejected;
         _life.Cancel();
         _life.Dispose();
-        CancelWatch();
-        EndLeadership();
+        _state.Release();
     }
 
-    /// <summary>Switches behaviour: bumps the generation, cancels timers and the watch, logs one line.</summary>
-    private void Transition(CoordinatorPhase to, string why, Action behaviour, bool log = true)
+    /// <summary>
+    /// Switches behaviour: releases what the old one owned (its watch, a primary's leadership), bumps the generation,
+    /// cancels timers, logs one line and becomes <paramref name="behaviour"/> with <paramref name="next"/> as its data.
+    /// </summary>
+    private void Transition<T>(T next, string why, Action<T> behaviour, bool log = true)
+        where T : CoordinatorState
     {
-        var from = _phase;
-        _phase = to;
+        var from = _state.Phase;
+        _state.Release();
+        _state = next;
         _generation++;
         Timers.CancelAll();
-        CancelWatch();
         if (log)
         {
-            LogTransition(from, to, why);
+            LogTransition(from, next.Phase, why, next.Candidacy);
         }
-        Become(behaviour);
+        Become(() => behaviour(next));
     }
 
-    private void LogTransition(CoordinatorPhase from, CoordinatorPhase to, string why)
+    /// <summary>New data for the current behaviour (same phase, same generation, nothing released).</summary>
+    private void Stay<T>(T next, Action<T> behaviour)
+        where T : CoordinatorState
     {
-        ElectionLog.Transition(Log, Role, _session?.ServerId ?? Host.ServerId, _term, from, to, why, _time.GetElapsedTime(_triggeredAt).TotalMilliseconds);
+        _state = next;
+        Become(() => behaviour(next));
+    }
+
+    private void LogTransition(CoordinatorPhase from, CoordinatorPhase to, string why, Candidacy c)
+    {
+        ElectionLog.Transition(Log, Role, ServerIdOf(c), c.Term, from, to, why, _time.GetElapsedTime(_triggeredAt).TotalMilliseconds);
         _triggeredAt = _time.GetTimestamp();
     }
 
     private void Trigger() => _triggeredAt = _time.GetTimestamp();
-
-    private void CancelWatch()
-    {
-        if (_watch is { } watch)
-        {
-            _watch = null;
-            watch.Cancel();
-            watch.Dispose();
-        }
-    }
-
-    private CancellationToken NewWatch()
-    {
-        CancelWatch();
-        _watch = new CancellationTokenSource();
-        return _watch.Token;
-    }
-
-    private void EndLeadership()
-    {
-        if (_leadership is { } leadership)
-        {
-            _leadership = null;
-            leadership.Cancel();
-            leadership.Dispose();
-        }
-    }
 
     /// <summary>Sets the component's state unless it is already stopping (the host owns that state).</summary>
     private void SetHostState(StateCode state, string reason, long? term = null)
@@ -174,17 +152,16 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers, IWithS
     }
 
     /// <summary>
-    /// Forgets the session; a process that led during it exits when <c>exit-on-session-loss = on</c> (the loss may
+    /// The session is gone; a process that led during it exits when <c>exit-on-session-loss = on</c> (the loss may
     /// arrive after leadership already ended through the candidate key's deletion, so the flag outlives the phase).
     /// </summary>
-    private void OnSessionLost()
+    private Candidacy OnSessionLost(Candidacy c)
     {
-        _session = null;
-        if (_ledThisSession && _settings.Options.ExitOnSessionLoss)
+        if (c.LedThisSession && _settings.Options.ExitOnSessionLoss)
         {
             Host.RequestStop(CoordinatorActorSettings.SessionLostExitCode, "a primary lost its session and exit-on-session-loss is on");
         }
-        _ledThisSession = false;
+        return c.WithoutSession();
     }
 
     private void OnWarmUpDone(WarmUpDone m)
@@ -192,29 +169,25 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers, IWithS
         _warmUpRunning = false;
         if (m.Error is { } error and not OperationCanceledException)
         {
-            ElectionLog.Failed(Log, Role, _session?.ServerId ?? Host.ServerId, "warm-up", error.Message);
+            ElectionLog.Failed(Log, Role, ServerIdOf(_state.Candidacy), "warm-up", error.Message);
         }
     }
 
     /// <summary>Handlers every behaviour shares; register them after the behaviour's own.</summary>
-    private void Common()
+    private void Common(CoordinatorState state)
     {
         Receive<SessionEstablished>(m =>
         {
             // A session replaced another without a loss in between (should not happen): start over with it.
             Trigger();
-            _session = m.Session;
-            _term = 0;
-            StartCampaigning($"session {m.Session.ServerId} established");
+            StartCampaigning(state.Candidacy.WithSession(m.Session), $"session {m.Session.ServerId} established");
         });
         Receive<SessionLost>(m =>
         {
             Trigger();
-            OnSessionLost();
-            _term = 0;
-            Transition(CoordinatorPhase.AwaitingSession, "session lost: " + m.Reason, AwaitingSession);
+            Transition(new AwaitingSessionState(OnSessionLost(state.Candidacy)), "session lost: " + m.Reason, AwaitingSession);
         });
-        Receive<Resign>(_ => StartStopping());
+        Receive<Resign>(_ => StartStopping(state));
         // A warm-up of an earlier generation finished: another may start.
         Receive<WarmUpDone>(OnWarmUpDone);
         // Results of earlier behaviours and stale timers: expected, dropped.
