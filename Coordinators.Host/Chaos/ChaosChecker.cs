@@ -16,7 +16,8 @@ internal sealed record ChaosEvidence(
     IReadOnlyDictionary<string, long> EpochsAtStart,
     IReadOnlyDictionary<string, long> EpochsAtEnd,
     IReadOnlyDictionary<string, int> RunTakeovers,
-    TimeSpan Bound);
+    TimeSpan Bound,
+    IReadOnlyList<string>? NetworkLeft = null);
 
 /// <summary>The chaos run's checks, from its own observation; exit 0 only when every one holds.</summary>
 internal static class ChaosChecker
@@ -79,6 +80,12 @@ internal static class ChaosChecker
             ? "at the end every process ran, had a session and answered; every role had a primary" : string.Join("; ", e.FinalProblems)));
         results.Add(new("nothing-left-running", e.Surviving.Count == 0, e.Surviving.Count == 0
             ? "no child or etcd pid of the run exists after the stop" : "still running: pids " + string.Join(", ", e.Surviving)));
+        results.Add(new("network-removed", e.NetworkLeft is null or { Count: 0 }, e.NetworkLeft switch
+        {
+            null => "partitions off: no network to remove",
+            { Count: 0 } => "every namespace, veth, bridge and nftables rule of the run is gone; the root ruleset is as before",
+            var left => string.Join("; ", left),
+        }));
         return results;
     }
 

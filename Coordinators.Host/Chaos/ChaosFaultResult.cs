@@ -21,6 +21,15 @@ internal sealed record ChaosFaultResult
     /// <summary>Primary faults: ms from the signal to the first Healthy answer of another server of the role.</summary>
     public double? TakeoverMs { get; init; }
 
+    /// <summary>A primary cut from etcd: ms from the cut until it answered other than Healthy (its guard stopped it).</summary>
+    public double? StoppedServingMs { get; init; }
+
+    /// <summary>Partitions: when the cut was healed (chaos ms).</summary>
+    public double? HealedAtMs { get; init; }
+
+    /// <summary>A primary cut from its clients: ms from the heal to the first successful client call of its role.</summary>
+    public double? ClientsBackMs { get; init; }
+
     /// <summary>The longest time, over every coordinator role, without a Healthy answer in the fault's window.</summary>
     public double LongestWithoutPrimaryMs { get; init; }
 

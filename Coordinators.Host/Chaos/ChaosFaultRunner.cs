@@ -6,7 +6,8 @@ namespace Coordinators.Host.Chaos;
 
 /// <summary>
 /// Injects one chaos fault and measures it. Primary faults go through the demo's <see cref="FaultRunner"/> (signal,
-/// wait for the new primary, restart or resume, wait for the rejoin); standby kills and etcd faults are injected here.
+/// wait for the new primary, restart or resume, wait for the rejoin); standby kills and etcd faults are injected here,
+/// partitions by the <see cref="ChaosPartitionRunner"/>.
 /// Every fault ends with the cluster whole again, then the run's own observation is read for the fault's window.
 /// </summary>
 internal sealed class ChaosFaultRunner
@@ -23,9 +24,11 @@ internal sealed class ChaosFaultRunner
     private readonly Workload _workload;
     private readonly DemoEvents _events;
     private readonly IReadOnlyList<string> _roles;
+    private readonly ChaosPartitionRunner? _partitions;
 
-    public ChaosFaultRunner(FaultRunner demo, ChildProcessSet children, ClusterView view, StateSampler sampler, ChaosObserver observer, EtcdTrio etcd, Workload workload, DemoEvents events, IReadOnlyList<string> roles)
+    public ChaosFaultRunner(FaultRunner demo, ChildProcessSet children, ClusterView view, StateSampler sampler, ChaosObserver observer, EtcdTrio etcd, Workload workload, DemoEvents events, IReadOnlyList<string> roles, ChaosPartitionRunner? partitions = null)
     {
+        _partitions = partitions;
         _demo = demo;
         _children = children;
         _view = view;
@@ -45,6 +48,7 @@ internal sealed class ChaosFaultRunner
         var at = _events.NowMs;
         var problems = new List<string>();
         FaultResult? demo = null;
+        PartitionOutcome? partition = null;
         string target;
         if (fault.DemoFault is { } demoFault)
         {
@@ -64,7 +68,9 @@ internal sealed class ChaosFaultRunner
             {
                 ChaosFaultKind.StandbyKill => await KillStandbyAsync(fault, problems).ConfigureAwait(false),
                 ChaosFaultKind.EtcdKill => await KillEtcdAsync(fault.EtcdMember, cancellationToken).ConfigureAwait(false),
-                _ => await PauseEtcdLeaderAsync(problems, cancellationToken).ConfigureAwait(false),
+                ChaosFaultKind.EtcdLeaderStop => await PauseEtcdLeaderAsync(problems, cancellationToken).ConfigureAwait(false),
+                _ => (partition = await (_partitions ?? throw new InvalidOperationException($"fault {fault.Index} is a partition ({fault.Kind}), and partitions are off"))
+                    .RunAsync(fault, problems, cancellationToken).ConfigureAwait(false)).Target,
             };
         }
         if (!await _demo.WaitWholeAsync(WholeTimeout, cancellationToken).ConfigureAwait(false))
@@ -76,8 +82,8 @@ internal sealed class ChaosFaultRunner
         var end = _events.NowMs;
         var after = _view.Current;
         var takeovers = TakeoversBetween(at, end);
-        double? takeoverMs = null;
-        if (fault.DemoFault is not null && fault.Role is { } role)
+        double? takeoverMs = null, stoppedMs = null;
+        if ((fault.DemoFault is not null || fault.Kind == ChaosFaultKind.PartitionPrimaryFromEtcd) && fault.Role is { } role)
         {
             takeoverMs = _observer.FirstHealthyAfter(role, at, victimServer) - at;
             if (takeoverMs is null)
@@ -85,9 +91,14 @@ internal sealed class ChaosFaultRunner
                 problems.Add($"no other {role} answered Healthy after the fault");
             }
         }
-        else if (fault.Kind == ChaosFaultKind.StandbyKill && takeovers.Count > 0)
+        else if (fault.Kind is ChaosFaultKind.StandbyKill or ChaosFaultKind.PartitionPrimaryFromClients && takeovers.Count > 0)
         {
-            problems.Add("killing a standby changed the primary of " + string.Join(", ", takeovers));
+            problems.Add($"a {fault.Label} changed the primary of " + string.Join(", ", takeovers));
+        }
+        if (fault.Kind == ChaosFaultKind.PartitionPrimaryFromEtcd && partition is { VictimServer: not 0 } cut)
+        {
+            stoppedMs = _observer.StoppedServingAt(cut.VictimServer, at) - at;
+            problems.AddRange(CutFromEtcdProblems(stoppedMs, takeoverMs, cut.HealedAtMs - at, _partitions!.Ttl));
         }
         var gaps = _roles.Select(x => (Role: x, Ms: _observer.LongestWithoutPrimary(x, at, end))).OrderByDescending(g => g.Ms).First();
         var calls = _workload.Records().Where(c => c.EndMs >= at && c.EndMs <= end).ToList();
@@ -98,6 +109,9 @@ internal sealed class ChaosFaultRunner
             AtMs = at,
             EndMs = end,
             TakeoverMs = takeoverMs,
+            StoppedServingMs = stoppedMs,
+            HealedAtMs = partition?.HealedAtMs,
+            ClientsBackMs = partition?.ClientsBackMs,
             LongestWithoutPrimaryMs = gaps.Ms,
             WorstRole = gaps.Role,
             Takeovers = takeovers,
@@ -110,7 +124,8 @@ internal sealed class ChaosFaultRunner
         _events.Add("fault-end", target, new JsonObject
         {
             ["index"] = fault.Index, ["kind"] = fault.Kind.ToString(), ["takeoverMs"] = Round(result.TakeoverMs),
-            ["longestWithoutPrimaryMs"] = Math.Round(result.LongestWithoutPrimaryMs, 1), ["problem"] = result.Problem,
+            ["longestWithoutPrimaryMs"] = Math.Round(result.LongestWithoutPrimaryMs, 1), ["stoppedServingMs"] = Round(result.StoppedServingMs),
+            ["clientsBackMs"] = Round(result.ClientsBackMs), ["problem"] = result.Problem,
         });
         return result;
     }
@@ -177,6 +192,27 @@ internal sealed class ChaosFaultRunner
             _etcd.Signal(leader, UnixSignal.SIGCONT);
         }
         return "etcd-" + _etcd.Names[leader];
+    }
+
+    /// <summary>
+    /// What a primary cut from etcd must show: it stopped serving (answered other than Healthy) before its TTL had
+    /// passed since the cut — the earliest its lease could expire is a TTL after its last renewal, which is before the
+    /// cut — and another server took over while it was still cut.
+    /// </summary>
+    internal static IEnumerable<string> CutFromEtcdProblems(double? stoppedMs, double? takeoverMs, double healedMs, TimeSpan ttl)
+    {
+        if (stoppedMs is not { } stopped)
+        {
+            yield return "the primary cut from etcd never stopped serving";
+        }
+        else if (stopped >= ttl.TotalMilliseconds)
+        {
+            yield return $"the primary cut from etcd still served {stopped:F0} ms after the cut (TTL {ttl.TotalMilliseconds:F0} ms)";
+        }
+        if (takeoverMs is { } t && t > healedMs)
+        {
+            yield return $"the takeover came {t:F0} ms after the cut, after the heal at {healedMs:F0} ms";
+        }
     }
 
     private static double? Round(double? v) => v is null ? null : Math.Round(v.Value, 1);

@@ -22,6 +22,8 @@ internal sealed class ChaosObserver
     private readonly Dictionary<long, ServingInterval> _open = [];
     // role -> receive times of Healthy answers, in arrival order, with the ServerID that gave them.
     private readonly Dictionary<string, List<(double ReceivedMs, long ServerId)>> _healthy = new(StringComparer.Ordinal);
+    // Receive times of the answers (other than Healthy and Unreachable) that ended a server's serving interval.
+    private readonly List<(long ServerId, double ReceivedMs)> _ended = [];
 
     public ChaosObserver(StateSampler sampler) => sampler.Sampled += OnSample;
 
@@ -46,6 +48,25 @@ internal sealed class ChaosObserver
             foreach (var (at, server) in list)
             {
                 if (at >= fromMs && server != notServer)
+                {
+                    return at;
+                }
+            }
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// When <paramref name="serverId"/> was seen to stop serving at or after <paramref name="fromMs"/>: the receive time
+    /// of its first answer other than Healthy that ended a serving interval (it stopped at the latest then), or null.
+    /// </summary>
+    public double? StoppedServingAt(long serverId, double fromMs)
+    {
+        lock (_gate)
+        {
+            foreach (var (server, at) in _ended)
+            {
+                if (server == serverId && at >= fromMs)
                 {
                     return at;
                 }
@@ -117,6 +138,7 @@ internal sealed class ChaosObserver
             // An answer other than Healthy ends the run; no answer (Unreachable) proves nothing either way.
             if (open is not null && s.State != "Unreachable")
             {
+                _ended.Add((s.ServerId, s.ReceivedMs));
                 _closed.Add(open);
                 _open.Remove(s.ServerId);
             }

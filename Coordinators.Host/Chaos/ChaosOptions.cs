@@ -1,5 +1,16 @@
 namespace Coordinators.Host.Chaos;
 
+/// <summary>Whether a chaos run partitions the network (<c>--partitions</c>).</summary>
+internal enum PartitionMode
+{
+    /// <summary>When the machine allows it (root, ip, nft); else a message and no partition faults.</summary>
+    Auto,
+    /// <summary>Always; the run fails when the machine does not allow it.</summary>
+    On,
+    /// <summary>Never: every process on loopback, only process and etcd faults.</summary>
+    Off,
+}
+
 /// <summary>What <c>coordinators chaos</c> was asked to do.</summary>
 internal sealed record ChaosOptions
 {
@@ -14,6 +25,9 @@ internal sealed record ChaosOptions
 
     /// <summary>Folder for logs, etcd data, report.json and timeline.svg (<c>--out</c>).</summary>
     public string OutDir { get; init; } = "chaos-out";
+
+    /// <summary>Network partitions (<c>--partitions</c>).</summary>
+    public PartitionMode Partitions { get; init; } = PartitionMode.Auto;
 
     /// <summary>The run's etcd key prefix.</summary>
     public string Root { get; init; } = "chaos-" + Guid.NewGuid().ToString("N")[..8];

@@ -21,6 +21,7 @@ internal sealed class ChaosOrchestrator
     private readonly TextWriter _out;
     private readonly DemoEvents _events = new();
     private volatile ChildProcessSet? _children;
+    private volatile ChaosNetwork? _network;
 
     public ChaosOrchestrator(ChaosOptions options, TextWriter output)
     {
@@ -34,10 +35,48 @@ internal sealed class ChaosOrchestrator
     /// <summary>The per-kind summary of the finished run.</summary>
     public IReadOnlyList<ChaosKindRow> Summary { get; private set; } = [];
 
-    /// <summary>SIGKILL of every child still running: the safety net when the process exits early.</summary>
-    public void KillEverything() => _children?.KillAllNow();
+    /// <summary>SIGKILL of every child still running, then the network's removal: the safety net when the process exits early.</summary>
+    public void KillEverything()
+    {
+        _children?.KillAllNow();
+        if (_network is { } network && !network.RemoveAsync().Wait(TimeSpan.FromSeconds(5)))
+        {
+            _out.WriteLine("partitions: the network was not removed within 5 s; the next run removes its leftovers");
+        }
+    }
 
+    /// <summary>
+    /// Makes the hosts (network namespaces when partitions run), runs, and removes the network again however the run
+    /// ends (every process has stopped by then).
+    /// </summary>
     public async Task<int> RunAsync(CancellationToken cancellationToken)
+    {
+        ChaosNetwork network;
+        try
+        {
+            network = await ChaosNetwork.CreateAsync(_options.Partitions, ChildProcessSet.Names(ChaosOptions.Layout)).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is DemoFailedException or NetnsException)
+        {
+            await Line("partitions: " + e.Message).ConfigureAwait(false);
+            return DemoOrchestrator.Failed;
+        }
+        _network = network;
+        await Line(network.Describe()).ConfigureAwait(false);
+        try
+        {
+            return await RunOnAsync(network, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (await network.RemoveAsync().ConfigureAwait(false) is { Count: > 0 } left)
+            {
+                await Line("partitions: " + string.Join("; ", left)).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task<int> RunOnAsync(ChaosNetwork network, CancellationToken cancellationToken)
     {
         var outDir = Path.GetFullPath(_options.OutDir);
         // Only what a previous run wrote: --out may point at a folder that holds other files.
@@ -46,21 +85,22 @@ internal sealed class ChaosOrchestrator
             Directory.Delete(dir, recursive: true);
         }
         Directory.CreateDirectory(outDir);
-        await using var etcd = await EtcdTrio.StartAsync(Path.Combine(outDir, "etcd"), _events, cancellationToken).ConfigureAwait(false);
+        await using var etcd = await EtcdTrio.StartAsync(Path.Combine(outDir, "etcd"), _events, cancellationToken, network.Network).ConfigureAwait(false);
         await Line($"etcd: 3 members {etcd.Endpoints}").ConfigureAwait(false);
         var demoOptions = new DemoOptions { Ttl = _options.Ttl, OutDir = outDir, Seed = _options.Seed, Root = _options.Root, Faults = "chaos", WorkloadLoops = 4, WorkloadRate = 80 };
-        var children = new ChildProcessSet(ChaosOptions.Layout, new ChildLauncher(etcd.Endpoints, _options.Root, _options.Ttl), _events, Path.Combine(outDir, "logs"));
+        var children = new ChildProcessSet(ChaosOptions.Layout, new ChildLauncher(etcd.Endpoints, _options.Root, _options.Ttl), _events, Path.Combine(outDir, "logs"), hostOf: network.HostOf);
         _children = children;
         using var client = new EtcdClient(new EtcdClientOptions { Endpoints = etcd.ClientUrls, DialTimeout = TimeSpan.FromMilliseconds(500) });
         using var calls = new ComponentCalls();
         var view = new ClusterView(client, new EtcdLayout(_options.Root), _events);
         // Every process slot is asked on its own listen address, with or without a session in etcd.
-        var targets = children.All.Select(c => new SampleTarget("127.0.0.1:" + c.ListenPort, c.Role, 0)).ToList();
+        var targets = children.All.Select(c => new SampleTarget(c.ListenAddress, c.Role, 0)).ToList();
         var sampler = new StateSampler(calls, view, _events, () => targets);
         var observer = new ChaosObserver(sampler);
         var workload = new Workload(calls, view, _events, demoOptions.WorkloadLoops, demoOptions.WorkloadRate);
         var demoRunner = new FaultRunner(demoOptions, children, view, sampler, workload, _events);
-        var runner = new ChaosFaultRunner(demoRunner, children, view, sampler, observer, etcd, workload, _events, ChaosOptions.FaultRoles);
+        var partitions = network.Network is { } n ? new ChaosPartitionRunner(n, children, view, etcd, workload, _events, _options.Ttl) : null;
+        var runner = new ChaosFaultRunner(demoRunner, children, view, sampler, observer, etcd, workload, _events, ChaosOptions.FaultRoles, partitions);
         var schedule = new List<ChaosFault>();
         var results = new List<ChaosFaultResult>();
         using var watchers = new CancellationTokenSource();
@@ -87,7 +127,7 @@ internal sealed class ChaosOrchestrator
             workloadTask = workload.RunAsync(load.Token);
             await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken).ConfigureAwait(false);
             var faultsUntil = _events.NowMs + _options.Duration.TotalMilliseconds;
-            foreach (var fault in ChaosPlan.Create(_options.Seed, ChaosOptions.FaultRoles))
+            foreach (var fault in ChaosPlan.Create(_options.Seed, ChaosOptions.FaultRoles, network.Kinds))
             {
                 if (_events.NowMs >= faultsUntil)
                 {
@@ -121,17 +161,19 @@ internal sealed class ChaosOrchestrator
         }
         await etcd.DisposeAsync().ConfigureAwait(false);
         etcd.DeleteData();
+        // Every process of the run has stopped: nothing runs in the namespaces any more.
+        var networkLeft = await network.RemoveAsync().ConfigureAwait(false);
         var surviving = children.SurvivingPids().Concat(etcd.SurvivingPids()).ToList();
         var runTakeovers = ChaosOptions.Layout.Where(l => Roles.IsCoordinator(l.Role))
             .ToDictionary(l => l.Role, l => runner.TakeoversBetween(readyMs, stopMs).Count(r => r == l.Role), StringComparer.Ordinal);
         var evidence = new ChaosEvidence(results, observer.Intervals(), sampler.SampleCount, sampler.ViolationCount, sampler.Violations, _events.Snapshot(),
-            stopMs, fatal is null ? finalProblems : [fatal], surviving, epochsAtStart, epochsAtEnd, runTakeovers, _options.RecoveryBound);
+            stopMs, fatal is null ? finalProblems : [fatal], surviving, epochsAtStart, epochsAtEnd, runTakeovers, _options.RecoveryBound, networkLeft);
         Checks = ChaosChecker.Check(evidence);
         Summary = ChaosSummary.Rows(results);
         var exit = fatal is null && Checks.All(c => c.Passed) ? 0 : DemoOrchestrator.Failed;
         var run = new DemoRun(demoOptions, etcd.Endpoints, false, children.All, results.Select(r => r.Fault.DemoFault).OfType<Fault>().ToList(),
             results.Select(r => r.Demo).OfType<FaultResult>().ToList(), Checks, workload.PerSecond(), _events.Snapshot(), surviving, readyMs, _events.NowMs, false, exit, _events.StartedAt);
-        await ChaosReport.WriteAsync(run, _options, etcd, schedule, results, outDir).ConfigureAwait(false);
+        await ChaosReport.WriteAsync(run, _options, etcd, schedule, results, outDir, network.Json()).ConfigureAwait(false);
         return exit;
     }
 

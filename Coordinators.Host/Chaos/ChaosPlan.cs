@@ -17,11 +17,38 @@ internal enum ChaosFaultKind
     EtcdKill,
     /// <summary>SIGSTOP of the etcd leader for 2 s, then SIGCONT.</summary>
     EtcdLeaderStop,
+    /// <summary>A coordinator primary's host cut from the three etcd members for TTL + the fault's partition time: its
+    /// guard must stop it serving before its lease can expire, and a standby takes over.</summary>
+    PartitionPrimaryFromEtcd,
+    /// <summary>One etcd member's host (chosen by the seed) cut from the other two for the partition time.</summary>
+    PartitionEtcdMember,
+    /// <summary>A coordinator primary's host cut from every other process's host (its clients), not from etcd, for
+    /// the partition time: no takeover may follow, and the clients reach it again after the heal.</summary>
+    PartitionPrimaryFromClients,
+}
+
+/// <summary>Fault kinds by what they need.</summary>
+internal static class ChaosFaultKinds
+{
+    /// <summary>Signals to processes and etcd members: every machine can run them.</summary>
+    public static readonly IReadOnlyList<ChaosFaultKind> Process =
+        [.. Enum.GetValues<ChaosFaultKind>().Where(k => !k.IsPartition())];
+
+    /// <summary>Every kind, partitions included (root, ip, nft).</summary>
+    public static readonly IReadOnlyList<ChaosFaultKind> All = Enum.GetValues<ChaosFaultKind>();
+
+    public static bool IsPartition(this ChaosFaultKind kind) =>
+        kind is ChaosFaultKind.PartitionPrimaryFromEtcd or ChaosFaultKind.PartitionEtcdMember or ChaosFaultKind.PartitionPrimaryFromClients;
+
+    /// <summary>Kinds that hit etcd, not a coordinator role.</summary>
+    public static bool IsEtcd(this ChaosFaultKind kind) =>
+        kind is ChaosFaultKind.EtcdKill or ChaosFaultKind.EtcdLeaderStop or ChaosFaultKind.PartitionEtcdMember;
 }
 
 /// <summary>One planned fault: its kind, the coordinator role it hits (primary/standby faults), the etcd member
-/// (etcd kills) and the pause before it once the cluster is whole again.</summary>
-internal sealed record ChaosFault(int Index, ChaosFaultKind Kind, string? Role, int EtcdMember, int GapMs)
+/// (etcd kills and member partitions), the pause before it once the cluster is whole again, and how long a partition
+/// lasts before it heals (a primary cut from etcd: TTL more).</summary>
+internal sealed record ChaosFault(int Index, ChaosFaultKind Kind, string? Role, int EtcdMember, int GapMs, int PartitionMs = 0)
 {
     public string Label => Kind switch
     {
@@ -30,7 +57,10 @@ internal sealed record ChaosFault(int Index, ChaosFaultKind Kind, string? Role, 
         ChaosFaultKind.PrimaryTerm => "SIGTERM primary",
         ChaosFaultKind.StandbyKill => "SIGKILL standby",
         ChaosFaultKind.EtcdKill => "SIGKILL etcd member",
-        _ => "SIGSTOP etcd leader",
+        ChaosFaultKind.EtcdLeaderStop => "SIGSTOP etcd leader",
+        ChaosFaultKind.PartitionPrimaryFromEtcd => "primary cut from etcd",
+        ChaosFaultKind.PartitionEtcdMember => "etcd member cut off",
+        _ => "primary cut from clients",
     };
 
     /// <summary>The demo's fault of the same kind, for the primary faults the demo's runner injects.</summary>
@@ -44,23 +74,25 @@ internal sealed record ChaosFault(int Index, ChaosFaultKind Kind, string? Role, 
 }
 
 /// <summary>
-/// The seeded schedule: an endless sequence of faults in which every kind is equally likely, each hitting a role
-/// (or etcd member) drawn from the same generator. The run takes as many as fit its duration; the same seed always
-/// gives the same sequence.
+/// The seeded schedule: an endless sequence of faults in which every kind of <c>kinds</c> is equally likely, each
+/// hitting a role (or etcd member) drawn from the same generator, partitions lasting 1-3 s. The run takes as many as
+/// fit its duration; the same seed and kinds (partitions available or not) always give the same sequence.
 /// </summary>
 internal static class ChaosPlan
 {
-    public static IEnumerable<ChaosFault> Create(int seed, IReadOnlyList<string> roles)
+    public static IEnumerable<ChaosFault> Create(int seed, IReadOnlyList<string> roles, IReadOnlyList<ChaosFaultKind>? kinds = null)
     {
+        kinds ??= ChaosFaultKinds.All;
         var random = new Random(seed);
-        var kinds = Enum.GetValues<ChaosFaultKind>();
         for (var i = 1; ; i++)
         {
-            var kind = kinds[random.Next(kinds.Length)];
+            var kind = kinds[random.Next(kinds.Count)];
             var role = roles[random.Next(roles.Count)];
             var member = random.Next(3);
             var gap = 500 + random.Next(1500);
-            yield return new ChaosFault(i, kind, kind is ChaosFaultKind.EtcdKill or ChaosFaultKind.EtcdLeaderStop ? null : role, member, gap);
+            // Drawn for every fault, so a schedule's other draws do not depend on which kinds came before.
+            var partition = 1000 + random.Next(2000);
+            yield return new ChaosFault(i, kind, kind.IsEtcd() ? null : role, member, gap, kind.IsPartition() ? partition : 0);
         }
     }
 }

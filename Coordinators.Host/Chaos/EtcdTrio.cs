@@ -7,8 +7,9 @@ using Coordinators.Host.Demo;
 namespace Coordinators.Host.Chaos;
 
 /// <summary>
-/// Three etcd members on loopback ports, each its own <see cref="EtcdProcess"/> with a data dir and a log under one
-/// folder; the chaos run kills, restarts, pauses and resumes them, and asks them who leads.
+/// Three etcd members on loopback ports, or each on its own host of a <see cref="NetnsNetwork"/> (hosts "etcd-m1".."etcd-m3",
+/// ports 2379 and 2380 of the host's address), each its own <see cref="EtcdProcess"/> with a data dir and a log under
+/// one folder; the chaos run kills, restarts, pauses, resumes and partitions them, and asks them who leads.
 /// </summary>
 internal sealed class EtcdTrio : IAsyncDisposable
 {
@@ -22,20 +23,36 @@ internal sealed class EtcdTrio : IAsyncDisposable
     // Every pid a member ever had, to prove at the end that none is left.
     private readonly List<int> _pids = [];
     private readonly EtcdClient[] _single;
+    // Per member, the command etcd is run through: empty on loopback, "ip netns exec NS" on a network's host.
+    private readonly IReadOnlyList<string>[] _wrappers;
 
-    private EtcdTrio(string directory, DemoEvents events)
+    private EtcdTrio(string directory, DemoEvents events, NetnsNetwork? network)
     {
         _directory = directory;
         _events = events;
-        var clientPorts = _names.Select(_ => LoopbackPorts.Next()).ToArray();
-        var peerPorts = _names.Select(_ => LoopbackPorts.Next()).ToArray();
-        ClientUrls = clientPorts.Select(p => "http://127.0.0.1:" + p.ToString(CultureInfo.InvariantCulture)).ToArray();
-        var peerUrls = peerPorts.Select(p => "http://127.0.0.1:" + p.ToString(CultureInfo.InvariantCulture)).ToArray();
+        string[] clientUrls, peerUrls;
+        if (network is null)
+        {
+            clientUrls = _names.Select(_ => "http://127.0.0.1:" + LoopbackPorts.Next().ToString(CultureInfo.InvariantCulture)).ToArray();
+            peerUrls = _names.Select(_ => "http://127.0.0.1:" + LoopbackPorts.Next().ToString(CultureInfo.InvariantCulture)).ToArray();
+            _wrappers = _names.Select(_ => (IReadOnlyList<string>)[]).ToArray();
+        }
+        else
+        {
+            var hosts = HostNames.Select(h => network[h]).ToArray();
+            clientUrls = hosts.Select(h => $"http://{h.Address}:2379").ToArray();
+            peerUrls = hosts.Select(h => $"http://{h.Address}:2380").ToArray();
+            _wrappers = hosts.Select(h => (IReadOnlyList<string>)[NetnsCommand.Ip, "netns", "exec", h.Namespace]).ToArray();
+        }
+        ClientUrls = clientUrls;
         var initialCluster = string.Join(',', _names.Select((n, i) => $"{n}={peerUrls[i]}"));
         var token = "chaos-" + Guid.NewGuid().ToString("N")[..12];
         _args = _names.Select((n, i) => EtcdProcess.MemberArguments(n, Path.Combine(directory, n, "data"), ClientUrls[i], peerUrls[i], initialCluster, token)).ToArray();
         _single = ClientUrls.Select(u => new EtcdClient(new EtcdClientOptions { Endpoints = [u], DialTimeout = TimeSpan.FromMilliseconds(500) })).ToArray();
     }
+
+    /// <summary>The members' host names in a <see cref="NetnsNetwork"/>.</summary>
+    public static readonly IReadOnlyList<string> HostNames = ["etcd-m1", "etcd-m2", "etcd-m3"];
 
     /// <summary>The members' client URLs, m1..m3.</summary>
     public IReadOnlyList<string> ClientUrls { get; }
@@ -46,10 +63,10 @@ internal sealed class EtcdTrio : IAsyncDisposable
     /// <summary>Member names, m1..m3.</summary>
     public IReadOnlyList<string> Names => _names;
 
-    /// <summary>Starts the three members and waits until each reports healthy.</summary>
-    public static async Task<EtcdTrio> StartAsync(string directory, DemoEvents events, CancellationToken cancellationToken)
+    /// <summary>Starts the three members (on <paramref name="network"/>'s etcd hosts when given) and waits until each reports healthy.</summary>
+    public static async Task<EtcdTrio> StartAsync(string directory, DemoEvents events, CancellationToken cancellationToken, NetnsNetwork? network = null)
     {
-        var trio = new EtcdTrio(directory, events);
+        var trio = new EtcdTrio(directory, events, network);
         try
         {
             for (var i = 0; i < 3; i++)
@@ -194,7 +211,10 @@ internal sealed class EtcdTrio : IAsyncDisposable
     private void Start(int index)
     {
         Directory.CreateDirectory(Path.Combine(_directory, _names[index]));
-        var p = EtcdProcess.Start("/usr/bin/etcd", _args[index], LogFile(index));
+        var wrapper = _wrappers[index];
+        var p = wrapper.Count == 0
+            ? EtcdProcess.Start("/usr/bin/etcd", _args[index], LogFile(index))
+            : EtcdProcess.Start(wrapper[0], [.. wrapper.Skip(1), "/usr/bin/etcd", .. _args[index]], LogFile(index));
         _processes[index] = p;
         lock (_pids)
         {

@@ -17,9 +17,10 @@ internal static class ChaosCommand
         var seed = new Option<int>("--seed") { Description = "seed of the fault schedule (the same seed gives the same schedule)", DefaultValueFactory = _ => 1 };
         var ttl = new Option<string>("--ttl") { Description = "session lease TTL of every process (etcd's floor is 2s)", HelpName = "DURATION", DefaultValueFactory = _ => "2s" };
         var outDir = new Option<string>("--out") { Description = "folder for logs, etcd data, report.json and timeline.svg", HelpName = "DIR", DefaultValueFactory = _ => "chaos-out" };
-        var command = new Command("chaos", "Run a cluster on a 3-member etcd, inject seeded faults (processes and etcd), observe it from outside and check it")
+        var partitions = new Option<string>("--partitions") { Description = "network partitions (namespaces + nftables, needs root): auto = when the machine allows it, on, off", HelpName = "auto|on|off", DefaultValueFactory = _ => "auto" };
+        var command = new Command("chaos", "Run a cluster on a 3-member etcd, inject seeded faults (processes, etcd, network partitions), observe it from outside and check it")
         {
-            duration, seed, ttl, outDir,
+            duration, seed, ttl, outDir, partitions,
         };
         command.SetAction((result, cancellationToken) =>
         {
@@ -34,7 +35,12 @@ internal static class ChaosCommand
                 error.WriteLine($"coordinators chaos: --duration must be a positive duration such as 60s or 5m (got '{result.GetValue(duration)}')");
                 return Task.FromResult(ExitCodes.BadConfiguration);
             }
-            var options = new ChaosOptions { Duration = durationValue, Seed = result.GetValue(seed), Ttl = ttlValue, OutDir = result.GetValue(outDir)! };
+            if (!Enum.TryParse<PartitionMode>(result.GetValue(partitions), ignoreCase: true, out var mode) || !Enum.IsDefined(mode))
+            {
+                error.WriteLine($"coordinators chaos: --partitions must be auto, on or off (got '{result.GetValue(partitions)}')");
+                return Task.FromResult(ExitCodes.BadConfiguration);
+            }
+            var options = new ChaosOptions { Duration = durationValue, Seed = result.GetValue(seed), Ttl = ttlValue, OutDir = result.GetValue(outDir)!, Partitions = mode };
             return RunAsync(options, result.InvocationConfiguration.Output, error, cancellationToken);
         });
         return command;

@@ -5,8 +5,18 @@ using Coordinators.Actors.Config;
 namespace Coordinators.Host.Demo;
 
 /// <summary>
+/// Where a child runs: the address it listens on, and the command its command line is run through (empty: started
+/// directly; the chaos run's partitions use <c>ip netns exec NS</c>, which execs, so the pid stays the child's).
+/// </summary>
+internal sealed record ChildHost(string Address, IReadOnlyList<string> Wrapper)
+{
+    /// <summary>Loopback, started directly: the demo's and the chaos run's default.</summary>
+    public static readonly ChildHost Loopback = new("127.0.0.1", []);
+}
+
+/// <summary>
 /// Builds the command line of a child: the same `coordinators` executable running one role
-/// (<c>run --role R --etcd URL --root P --session-ttl TTL --listen 127.0.0.1:PORT</c>).
+/// (<c>run --role R --etcd URL --root P --session-ttl TTL --listen ADDRESS:PORT</c>).
 /// </summary>
 internal sealed class ChildLauncher
 {
@@ -28,16 +38,17 @@ internal sealed class ChildLauncher
     /// The child's start info; <paramref name="guarded"/> runs it as <c>run --crash-guard --restart never</c>, so the
     /// process the demo holds is the guard and a crashed component ends its slot's process as an unguarded crash does.
     /// </summary>
-    public ProcessStartInfo StartInfo(string role, int listenPort, bool guarded = false)
+    public ProcessStartInfo StartInfo(string role, int listenPort, bool guarded = false, ChildHost? host = null)
     {
-        var psi = new ProcessStartInfo(_fileName)
+        host ??= ChildHost.Loopback;
+        var psi = new ProcessStartInfo(host.Wrapper.Count == 0 ? _fileName : host.Wrapper[0])
         {
             UseShellExecute = false,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
         };
-        foreach (var a in _prefix)
+        foreach (var a in host.Wrapper.Count == 0 ? _prefix : [.. host.Wrapper.Skip(1), _fileName, .. _prefix])
         {
             psi.ArgumentList.Add(a);
         }
@@ -45,11 +56,11 @@ internal sealed class ChildLauncher
         [
             "run", "--role", role, "--etcd", _etcd, "--root", _root,
             "--session-ttl", Duration.Format(_ttl),
-            "--listen", "127.0.0.1:" + listenPort.ToString(CultureInfo.InvariantCulture),
+            "--listen", host.Address + ":" + listenPort.ToString(CultureInfo.InvariantCulture),
             // The demo holds each child's stdin pipe: if the demo itself is SIGKILLed, its children stop too.
             "--stop-on-stdin-eof",
             // Every child serves /healthz, /readyz and /metrics; the demo records each one's metrics at the end.
-            "--http", "127.0.0.1:0",
+            "--http", host.Address + ":0",
         ];
         foreach (var a in guarded ? [.. args, "--crash-guard", "--restart", "never"] : args)
         {

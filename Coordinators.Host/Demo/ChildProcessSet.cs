@@ -21,30 +21,16 @@ internal sealed class ChildProcessSet
     /// <summary>
     /// A set of any shape: <paramref name="replicas"/> names, per role, how many processes to run. Coordinators are
     /// interleaved by replica (every role's "-1" first, so the first primaries are the "-1" processes on an idle
-    /// machine); nodes and the proxy follow in the order listed.
+    /// machine); nodes and the proxy follow in the order listed. <paramref name="hostOf"/> places each slot by name
+    /// (default: loopback).
     /// </summary>
-    public ChildProcessSet(IReadOnlyList<(string Role, int Count)> replicas, ChildLauncher launcher, DemoEvents events, string logDir, IReadOnlySet<string>? guardedRoles = null)
+    public ChildProcessSet(IReadOnlyList<(string Role, int Count)> replicas, ChildLauncher launcher, DemoEvents events, string logDir, IReadOnlySet<string>? guardedRoles = null, Func<string, ChildHost>? hostOf = null)
     {
         Directory.CreateDirectory(logDir);
-        void Add(string role, int index)
+        foreach (var name in Names(replicas))
         {
-            var name = $"{role}-{index}";
-            _children.Add(new DemoChild(name, role, LoopbackPorts.Next(), Path.Combine(logDir, name + ".log"), launcher, events, guardedRoles?.Contains(role) == true));
-        }
-        var coordinators = replicas.Where(r => Roles.IsCoordinator(r.Role)).ToList();
-        for (var i = 1; i <= coordinators.Select(r => r.Count).DefaultIfEmpty(0).Max(); i++)
-        {
-            foreach (var (role, _) in coordinators.Where(r => r.Count >= i))
-            {
-                Add(role, i);
-            }
-        }
-        foreach (var (role, count) in replicas.Where(r => !Roles.IsCoordinator(r.Role)))
-        {
-            for (var i = 1; i <= count; i++)
-            {
-                Add(role, i);
-            }
+            var role = name[..name.LastIndexOf('-')];
+            _children.Add(new DemoChild(name, role, LoopbackPorts.Next(), Path.Combine(logDir, name + ".log"), launcher, events, guardedRoles?.Contains(role) == true, hostOf?.Invoke(name)));
         }
     }
 
@@ -55,6 +41,19 @@ internal sealed class ChildProcessSet
          (Roles.Proxy, 1)];
 
     public IReadOnlyList<DemoChild> All => _children;
+
+    /// <summary>The names of every slot a layout makes, in the order <see cref="All"/> has them.</summary>
+    public static IReadOnlyList<string> Names(IReadOnlyList<(string Role, int Count)> replicas)
+    {
+        var coordinators = replicas.Where(r => Roles.IsCoordinator(r.Role)).ToList();
+        var names = new List<string>();
+        for (var i = 1; i <= coordinators.Select(r => r.Count).DefaultIfEmpty(0).Max(); i++)
+        {
+            names.AddRange(coordinators.Where(r => r.Count >= i).Select(r => $"{r.Role}-{i}"));
+        }
+        names.AddRange(replicas.Where(r => !Roles.IsCoordinator(r.Role)).SelectMany(r => Enumerable.Range(1, r.Count).Select(i => $"{r.Role}-{i}")));
+        return names;
+    }
 
     /// <summary>The child that owns (or owned) a pid.</summary>
     public DemoChild? ByPid(int pid) => _children.FirstOrDefault(c => c.Pids.Contains(pid));

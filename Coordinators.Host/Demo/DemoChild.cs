@@ -20,8 +20,9 @@ internal sealed class DemoChild
     // Guarded: the pid of the component the current guard runs (its READY line's pid), 0 until it printed one.
     private int _componentPid;
 
-    public DemoChild(string name, string role, int listenPort, string logFile, ChildLauncher launcher, DemoEvents events, bool guarded = false)
+    public DemoChild(string name, string role, int listenPort, string logFile, ChildLauncher launcher, DemoEvents events, bool guarded = false, ChildHost? host = null)
     {
+        Host = host ?? ChildHost.Loopback;
         Name = name;
         Role = role;
         Guarded = guarded;
@@ -42,6 +43,12 @@ internal sealed class DemoChild
     public string Role { get; }
 
     public int ListenPort { get; }
+
+    /// <summary>Where the slot runs (its listen address and how it is started); the same across restarts.</summary>
+    public ChildHost Host { get; }
+
+    /// <summary>"address:port" of the component's gRPC server.</summary>
+    public string ListenAddress => Host.Address + ":" + ListenPort.ToString(CultureInfo.InvariantCulture);
 
     public string LogFile { get; }
 
@@ -92,7 +99,7 @@ internal sealed class DemoChild
             }
             _process?.Dispose();
             _log ??= new StreamWriter(new FileStream(LogFile, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
-            var psi = _launcher.StartInfo(Role, ListenPort, Guarded);
+            var psi = _launcher.StartInfo(Role, ListenPort, Guarded, Host);
             var process = new Process { StartInfo = psi, EnableRaisingEvents = true };
             var log = _log;
             process.OutputDataReceived += (_, e) => OnLine(log, e.Data, stdout: true);
