@@ -51,8 +51,11 @@ internal sealed class ChaosNetwork
     }
 
     /// <summary>Where a child slot runs: its own host (started through <c>ip netns exec</c>), or loopback.</summary>
-    public ChildHost HostOf(string name) =>
-        Network is null ? ChildHost.Loopback : new ChildHost(Network[name].Address, [NetnsCommand.Ip, "netns", "exec", Network[name].Namespace]);
+    public ChildHost HostOf(string name) => Network is null ? ChildHost.Loopback : HostOn(Network, name);
+
+    /// <summary>A child slot on its own host of <paramref name="network"/>, started through <c>ip netns exec</c>.</summary>
+    public static ChildHost HostOn(NetnsNetwork network, string name) =>
+        new(network[name].Address, [NetnsCommand.Ip, "netns", "exec", network[name].Namespace]);
 
     /// <summary>One line for the console.</summary>
     public string Describe() => Network is { } n

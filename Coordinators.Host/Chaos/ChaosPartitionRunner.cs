@@ -91,17 +91,21 @@ internal sealed class ChaosPartitionRunner
     /// when cancelled) and returns the moment of the heal.</summary>
     public async Task<double> CutAndHealAsync(string host, IReadOnlyList<string> peers, TimeSpan hold, CancellationToken cancellationToken)
     {
-        await _network.CutAsync(host, peers).ConfigureAwait(false);
-        _events.Add("partition", host, new JsonObject { ["peers"] = string.Join(",", peers), ["holdMs"] = hold.TotalMilliseconds });
+        var cut = false;
         try
         {
-            await Task.Delay(hold, cancellationToken).ConfigureAwait(false);
+            await _network.CutForAsync(host, peers, hold, cancellationToken, () =>
+            {
+                cut = true;
+                _events.Add("partition", host, new JsonObject { ["peers"] = string.Join(",", peers), ["holdMs"] = hold.TotalMilliseconds });
+            }).ConfigureAwait(false);
         }
         finally
         {
-            // Even when cancelled: the processes must be able to reach each other for their clean stop.
-            await _network.HealAsync(host).ConfigureAwait(false);
-            _events.Add("heal", host);
+            if (cut)
+            {
+                _events.Add("heal", host);
+            }
         }
         return _events.NowMs;
     }

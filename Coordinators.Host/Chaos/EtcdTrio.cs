@@ -103,26 +103,33 @@ internal sealed class EtcdTrio : IAsyncDisposable
     {
         for (var i = 0; i < 3; i++)
         {
-            if (Pid(i) is null)
+            if (await LeadsAsync(i, cancellationToken).ConfigureAwait(false))
             {
-                continue;
-            }
-            try
-            {
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                timeout.CancelAfter(TimeSpan.FromSeconds(1));
-                var status = await _single[i].StatusAsync(cancellationToken: timeout.Token).ConfigureAwait(false);
-                if (status.Leader != 0 && status.Leader == status.Header.MemberId)
-                {
-                    return i;
-                }
-            }
-            catch (Exception e) when (e is Grpc.Core.RpcException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
-            {
-                // That member does not answer now; ask the next one.
+                return i;
             }
         }
         return null;
+    }
+
+    /// <summary>True when member <paramref name="index"/> runs and answers within 1 s that it is the raft leader.</summary>
+    public async Task<bool> LeadsAsync(int index, CancellationToken cancellationToken)
+    {
+        if (Pid(index) is null)
+        {
+            return false;
+        }
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(1));
+            var status = await _single[index].StatusAsync(cancellationToken: timeout.Token).ConfigureAwait(false);
+            return status.Leader != 0 && status.Leader == status.Header.MemberId;
+        }
+        catch (Exception e) when (e is Grpc.Core.RpcException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            // That member does not answer now.
+            return false;
+        }
     }
 
     /// <summary>SIGKILL of a member; returns once it is gone.</summary>

@@ -154,6 +154,23 @@ internal sealed partial class NetnsNetwork : IAsyncDisposable
         }
     }
 
+    /// <summary>Cuts <paramref name="host"/> from <paramref name="peers"/> for <paramref name="hold"/>, then heals, also
+    /// when cancelled or failed (the processes must reach each other for their clean stop). <paramref name="onCut"/>
+    /// runs once the cut is in place.</summary>
+    public async Task CutForAsync(string host, IReadOnlyList<string> peers, TimeSpan hold, CancellationToken cancellationToken, Action? onCut = null)
+    {
+        await CutAsync(host, peers).ConfigureAwait(false);
+        try
+        {
+            onCut?.Invoke();
+            await Task.Delay(hold, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await HealAsync(host).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Heals the cut of <paramref name="host"/> (deletes its table); nothing to do when it is not cut.</summary>
     public async Task HealAsync(string host)
     {

@@ -113,7 +113,7 @@ internal sealed class ChildProcessSet
 
     /// <summary>
     /// Why the cluster is not whole, or an empty list when it is: every child runs, has a session under its
-    /// current pid and answers Healthy or StandBy, and every coordinator role has a published primary.
+    /// current pid and answers Healthy or StandBy, and every coordinator role it runs has a published primary.
     /// </summary>
     public IReadOnlyList<string> Problems(ClusterSnapshot snapshot, IReadOnlyDictionary<long, StateSample> states)
     {
@@ -137,7 +137,8 @@ internal sealed class ChildProcessSet
                 problems.Add($"{c.Name} (server {session.ServerId}) is {state?.State ?? "not sampled yet"}");
             }
         }
-        foreach (var role in Roles.Coordinators)
+        // Every coordinator role this set runs (the demo and chaos run all four; a test may run fewer).
+        foreach (var role in Roles.Coordinators.Where(r => _children.Any(c => c.Role == r)))
         {
             if (!snapshot.Active.TryGetValue(role, out var active) || !snapshot.Sessions.ContainsKey(active.ServerId))
             {

@@ -14,7 +14,7 @@ public sealed class ChaosEndToEndTests : IDisposable
     private static readonly string[] CheckNames =
     [
         "single-primary", "term-never-back", "epoch-plus-one-per-takeover", "recovery-within-bound",
-        "no-unexpected-exit", "every-process-back", "nothing-left-running",
+        "no-unexpected-exit", "every-process-back", "nothing-left-running", "network-removed",
     ];
 
     private readonly string _out = Path.Combine(Path.GetTempPath(), "coordinators-chaos-" + Guid.NewGuid().ToString("N")[..12]);

@@ -11,16 +11,37 @@ public sealed class ChaosUnitTests
     [Fact]
     public void Plan_SameSeed_SameSchedule_OtherSeed_Other()
     {
-        var a = ChaosPlan.Create(42, Roles).Take(50).ToList();
-        var b = ChaosPlan.Create(42, Roles).Take(50).ToList();
-        var c = ChaosPlan.Create(43, Roles).Take(50).ToList();
+        var a = ChaosPlan.Create(42, Roles).Take(60).ToList();
+        var b = ChaosPlan.Create(42, Roles).Take(60).ToList();
+        var c = ChaosPlan.Create(43, Roles).Take(60).ToList();
 
         Assert.Equal(a, b);
         Assert.NotEqual(a, c);
-        // Every kind turns up in 50 draws, and etcd faults name no role.
+        // Every kind turns up in 60 draws, etcd faults name no role, and only partitions have a partition time (1-3 s).
         Assert.Equal(Enum.GetValues<ChaosFaultKind>().Length, a.Select(f => f.Kind).Distinct().Count());
-        Assert.All(a.Where(f => f.Kind is ChaosFaultKind.EtcdKill or ChaosFaultKind.EtcdLeaderStop), f => Assert.Null(f.Role));
+        Assert.All(a.Where(f => f.Kind is ChaosFaultKind.EtcdKill or ChaosFaultKind.EtcdLeaderStop or ChaosFaultKind.PartitionEtcdMember), f => Assert.Null(f.Role));
+        Assert.All(a.Where(f => f.Kind.IsPartition()), f => Assert.InRange(f.PartitionMs, 1000, 2999));
+        Assert.All(a.Where(f => !f.Kind.IsPartition()), f => Assert.Equal(0, f.PartitionMs));
         Assert.All(a, f => Assert.InRange(f.EtcdMember, 0, 2));
+    }
+
+    [Fact]
+    public void Plan_WithoutPartitions_DrawsOnlyProcessKinds()
+    {
+        var plan = ChaosPlan.Create(42, Roles, ChaosFaultKinds.Process).Take(60).ToList();
+
+        Assert.Equal(6, plan.Select(f => f.Kind).Distinct().Count());
+        Assert.DoesNotContain(plan, f => f.Kind.IsPartition());
+    }
+
+    [Fact]
+    public void CutFromEtcdProblems_StoppedAfterTtlOrTakeoverAfterHeal_Reported()
+    {
+        var ttl = TimeSpan.FromSeconds(2);
+        Assert.Empty(ChaosFaultRunner.CutFromEtcdProblems(1600, 2300, 4000, ttl));
+        Assert.Contains("still served 2100 ms", Assert.Single(ChaosFaultRunner.CutFromEtcdProblems(2100, 2300, 4000, ttl)), StringComparison.Ordinal);
+        Assert.Contains("never stopped", Assert.Single(ChaosFaultRunner.CutFromEtcdProblems(null, 2300, 4000, ttl)), StringComparison.Ordinal);
+        Assert.Contains("after the heal", Assert.Single(ChaosFaultRunner.CutFromEtcdProblems(1600, 4500, 4000, ttl)), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,0 +1,117 @@
+using Coordinators.Actors.Components.Proto;
+using Coordinators.Actors.Model;
+using Coordinators.Host.Chaos;
+using Coordinators.Tests.Fixtures;
+using Grpc.Core;
+
+namespace Coordinators.Tests.Chaos;
+
+/// <summary>
+/// The three partition kinds of the chaos run on real processes, a real 3-member etcd and real network namespaces cut
+/// by nftables, observed from the root namespace (which no cut ever separates from anyone).
+/// </summary>
+[Collection(IntegrationCollection.Name)]
+[Trait("Category", "Integration")]
+public sealed class PartitionTests : IClassFixture<PartitionCluster>
+{
+    private static readonly double TtlMs = PartitionCluster.Ttl.TotalMilliseconds;
+    private readonly PartitionCluster _cluster;
+
+    public PartitionTests(PartitionCluster cluster) => _cluster = cluster;
+
+    [Fact]
+    public async Task PrimaryCutFromEtcd_StopsServingBeforeItsTtl_StandbyTakesOverWhileCut_RejoinsAfterHeal()
+    {
+        await _cluster.WaitWholeAsync();
+        var (victim, primary) = _cluster.Primary(Roles.RootCoord);
+        var at = _cluster.Events.NowMs;
+
+        var healedAt = await _cluster.Partitions.CutAndHealAsync(victim.Name, EtcdTrio.HostNames, PartitionCluster.Ttl + TimeSpan.FromSeconds(2), CancellationToken.None);
+
+        // Its guard stopped it (an answer other than Healthy, seen from the root namespace) before a TTL had passed
+        // since the cut, so before its lease could expire; another server served only after that, while it was cut.
+        var stopped = _cluster.Observer.StoppedServingAt(primary.ServerId, at) - at;
+        var takeover = _cluster.Observer.FirstHealthyAfter(Roles.RootCoord, at, primary.ServerId) - at;
+        Assert.True(stopped is not null, "the primary cut from etcd never answered other than Healthy");
+        Assert.True(stopped < TtlMs, $"stopped serving {stopped:F0} ms after the cut, TTL {TtlMs} ms");
+        Assert.True(takeover is not null, "no standby took over");
+        Assert.InRange(takeover!.Value, stopped!.Value, healedAt - at);
+        Assert.True(takeover <= PartitionCluster.Bound.TotalMilliseconds, $"takeover {takeover:F0} ms after the cut");
+        Assert.Empty(ChaosObserver.Overlaps(_cluster.Observer.Intervals()));
+        Assert.Equal(0, _cluster.Sampler.ViolationCount);
+        Assert.NotEqual(primary.ServerId, _cluster.View.Current.Active[Roles.RootCoord].ServerId);
+
+        // Healed: the old primary comes back with a new session, as a standby, and its cut is gone.
+        await _cluster.WaitWholeAsync();
+        var again = _cluster.View.Current.Sessions.Values.Single(s => s.Pid == victim.Pid);
+        Assert.NotEqual(primary.ServerId, again.ServerId);
+        Assert.Equal("StandBy", _cluster.Sampler.Latest[again.ServerId].State);
+        Assert.DoesNotContain("coordp_cut", await _cluster.Network.RulesetAsync(victim.Name), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task EtcdLeaderCutFromTheOtherTwo_AnotherMemberLeads_RootcoordKeepsAPrimary_MemberRejoins()
+    {
+        await _cluster.WaitWholeAsync();
+        var leader = await _cluster.Etcd.LeaderAsync(CancellationToken.None) ?? throw new InvalidOperationException("no etcd leader");
+        int[] others = [.. Enumerable.Range(0, 3).Where(i => i != leader)];
+        var at = _cluster.Events.NowMs;
+
+        var cut = _cluster.Partitions.CutAndHealAsync(EtcdTrio.HostNames[leader], [.. others.Select(i => EtcdTrio.HostNames[i])], TimeSpan.FromSeconds(5), CancellationToken.None);
+        var otherLed = await PartitionCluster.PollAsync(
+            async () => await _cluster.Etcd.LeadsAsync(others[0], CancellationToken.None) || await _cluster.Etcd.LeadsAsync(others[1], CancellationToken.None),
+            TimeSpan.FromSeconds(4.5));
+        var healedAt = await cut;
+
+        Assert.True(otherLed, $"neither {EtcdTrio.HostNames[others[0]]} nor {EtcdTrio.HostNames[others[1]]} led while {EtcdTrio.HostNames[leader]} was cut off");
+        await _cluster.Etcd.WaitHealthyAsync(leader, TimeSpan.FromSeconds(20), CancellationToken.None);
+        await _cluster.WaitWholeAsync();
+        var gap = _cluster.Observer.LongestWithoutPrimary(Roles.RootCoord, at, healedAt);
+        Assert.True(gap <= PartitionCluster.Bound.TotalMilliseconds, $"rootcoord had no Healthy answer for {gap:F0} ms");
+        Assert.Empty(ChaosObserver.Overlaps(_cluster.Observer.Intervals()));
+        Assert.Equal(0, _cluster.Sampler.ViolationCount);
+    }
+
+    [Fact]
+    public async Task PrimaryCutFromClients_KeepsServingWithoutTakeover_ClientCallsFailWhileCut_AnsweredAgainAfterHeal()
+    {
+        await _cluster.WaitWholeAsync();
+        var (victim, primary) = _cluster.Primary(Roles.RootCoord);
+        var proxy = _cluster.Children.All.Single(c => c.Role == Roles.Proxy);
+        var before = await AllocThroughProxyAsync(proxy.ListenAddress, TimeSpan.FromSeconds(10));
+        Assert.Equal(primary.ServerId, before.ServerId);
+        var at = _cluster.Events.NowMs;
+
+        var cut = _cluster.Partitions.CutAndHealAsync(victim.Name, [.. _cluster.Children.All.Where(c => c != victim).Select(c => c.Name)], TimeSpan.FromSeconds(3), CancellationToken.None);
+        // Once the cut is in place (its event), a call through the proxy cannot reach the primary.
+        Assert.True(await PartitionCluster.PollAsync(() => Task.FromResult(_cluster.Events.Snapshot().Any(e => e.Kind == "partition" && e.AtMs >= at)), TimeSpan.FromSeconds(5)));
+        var during = await Assert.ThrowsAsync<RpcException>(() => AllocThroughProxyAsync(proxy.ListenAddress, TimeSpan.FromSeconds(1)));
+        var healedAt = await cut;
+
+        Assert.Contains(during.StatusCode, new[] { StatusCode.DeadlineExceeded, StatusCode.Unavailable });
+        AllocTimestampResponse? after = null;
+        Assert.True(await PartitionCluster.PollAsync(async () =>
+        {
+            try
+            {
+                after = await AllocThroughProxyAsync(proxy.ListenAddress, TimeSpan.FromSeconds(1));
+                return true;
+            }
+            catch (RpcException)
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(20)), "no call through the proxy succeeded within 20 s of the heal");
+        // The same primary, same term, answered all along: etcd never lost it, and the observer never saw it stop.
+        Assert.Equal((primary.ServerId, before.Term), (after!.ServerId, after.Term));
+        Assert.Equal((primary.ServerId, primary.Term), (_cluster.View.Current.Active[Roles.RootCoord].ServerId, _cluster.View.Current.Active[Roles.RootCoord].Term));
+        Assert.Null(_cluster.Observer.StoppedServingAt(primary.ServerId, at));
+        var gap = _cluster.Observer.LongestWithoutPrimary(Roles.RootCoord, at, healedAt);
+        Assert.True(gap < TtlMs, $"rootcoord had no Healthy answer for {gap:F0} ms while only its clients were cut off");
+        Assert.Empty(ChaosObserver.Overlaps(_cluster.Observer.Intervals()));
+        await _cluster.WaitWholeAsync();
+    }
+
+    private Task<AllocTimestampResponse> AllocThroughProxyAsync(string proxy, TimeSpan timeout) =>
+        new RootCoord.RootCoordClient(_cluster.Calls.Channel(proxy)).AllocTimestampAsync(new AllocTimestampRequest { Count = 1 }, deadline: DateTime.UtcNow + timeout).ResponseAsync;
+}
