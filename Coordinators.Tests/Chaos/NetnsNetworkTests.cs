@@ -1,5 +1,4 @@
 using System.Globalization;
-using Coordinators.Host;
 using Coordinators.Host.Chaos;
 using Coordinators.Tests.Fixtures;
 

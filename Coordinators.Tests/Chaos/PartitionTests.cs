@@ -3,6 +3,7 @@ using Coordinators.Actors.Model;
 using Coordinators.Host.Chaos;
 using Coordinators.Tests.Fixtures;
 using Grpc.Core;
+using Xunit.Abstractions;
 
 namespace Coordinators.Tests.Chaos;
 
@@ -16,8 +17,13 @@ public sealed class PartitionTests : IClassFixture<PartitionCluster>
 {
     private static readonly double TtlMs = PartitionCluster.Ttl.TotalMilliseconds;
     private readonly PartitionCluster _cluster;
+    private readonly ITestOutputHelper _output;
 
-    public PartitionTests(PartitionCluster cluster) => _cluster = cluster;
+    public PartitionTests(PartitionCluster cluster, ITestOutputHelper output)
+    {
+        _cluster = cluster;
+        _output = output;
+    }
 
     [Fact]
     public async Task PrimaryCutFromEtcd_StopsServingBeforeItsTtl_StandbyTakesOverWhileCut_RejoinsAfterHeal()
@@ -32,6 +38,7 @@ public sealed class PartitionTests : IClassFixture<PartitionCluster>
         // since the cut, so before its lease could expire; another server served only after that, while it was cut.
         var stopped = _cluster.Observer.StoppedServingAt(primary.ServerId, at) - at;
         var takeover = _cluster.Observer.FirstHealthyAfter(Roles.RootCoord, at, primary.ServerId) - at;
+        _output.WriteLine($"cut {victim.Name} (server {primary.ServerId}) from etcd: stopped serving after {stopped:F0} ms, takeover after {takeover:F0} ms, healed after {healedAt - at:F0} ms");
         Assert.True(stopped is not null, "the primary cut from etcd never answered other than Healthy");
         Assert.True(stopped < TtlMs, $"stopped serving {stopped:F0} ms after the cut, TTL {TtlMs} ms");
         Assert.True(takeover is not null, "no standby took over");
@@ -63,10 +70,12 @@ public sealed class PartitionTests : IClassFixture<PartitionCluster>
             TimeSpan.FromSeconds(4.5));
         var healedAt = await cut;
 
+        _output.WriteLine($"cut {EtcdTrio.HostNames[leader]} (leader) off for {healedAt - at:F0} ms: another member led: {otherLed}");
         Assert.True(otherLed, $"neither {EtcdTrio.HostNames[others[0]]} nor {EtcdTrio.HostNames[others[1]]} led while {EtcdTrio.HostNames[leader]} was cut off");
         await _cluster.Etcd.WaitHealthyAsync(leader, TimeSpan.FromSeconds(20), CancellationToken.None);
         await _cluster.WaitWholeAsync();
         var gap = _cluster.Observer.LongestWithoutPrimary(Roles.RootCoord, at, healedAt);
+        _output.WriteLine($"rootcoord's longest time without a Healthy answer: {gap:F0} ms");
         Assert.True(gap <= PartitionCluster.Bound.TotalMilliseconds, $"rootcoord had no Healthy answer for {gap:F0} ms");
         Assert.Empty(ChaosObserver.Overlaps(_cluster.Observer.Intervals()));
         Assert.Equal(0, _cluster.Sampler.ViolationCount);
@@ -102,6 +111,7 @@ public sealed class PartitionTests : IClassFixture<PartitionCluster>
                 return false;
             }
         }, TimeSpan.FromSeconds(20)), "no call through the proxy succeeded within 20 s of the heal");
+        _output.WriteLine($"cut {victim.Name} from its clients: the call during the cut ended {during.StatusCode}; a call succeeded {_cluster.Events.NowMs - healedAt:F0} ms after the heal");
         // The same primary, same term, answered all along: etcd never lost it, and the observer never saw it stop.
         Assert.Equal((primary.ServerId, before.Term), (after!.ServerId, after.Term));
         Assert.Equal((primary.ServerId, primary.Term), (_cluster.View.Current.Active[Roles.RootCoord].ServerId, _cluster.View.Current.Active[Roles.RootCoord].Term));
