@@ -15,9 +15,21 @@ setup() {
     fi
     log "installing etcd-server and etcd-client (Debian)"
     apt-get update -qq
+    apt_updated=1
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq etcd-server etcd-client >/dev/null
     # The Debian package may start a system etcd on 2379; our fixtures use their own ports, but stop it anyway.
     (command -v systemctl >/dev/null && systemctl stop etcd >/dev/null 2>&1) || true
+  fi
+  # The partition tests and `chaos` put processes in network namespaces (ip) cut by nftables (nft), as root.
+  if [[ ! -x /usr/sbin/nft || ! -x /usr/sbin/ip && ! -x /usr/bin/ip && ! -x /sbin/ip ]]; then
+    if [[ "$(id -u)" -ne 0 ]]; then
+      echo "nftables or iproute2 is missing: nft and ip are needed by the partition tests and chaos partitions (which also need root)." >&2
+      echo "Install them as root:  sudo apt-get update && sudo apt-get install -y nftables iproute2" >&2
+      exit 1
+    fi
+    log "installing nftables and iproute2 (Debian)"
+    [[ -n "${apt_updated:-}" ]] || apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nftables iproute2 >/dev/null
   fi
   if [[ -f interop/package.json && ! -d interop/node_modules/@grpc/grpc-js ]]; then
     if ! command -v npm >/dev/null; then
