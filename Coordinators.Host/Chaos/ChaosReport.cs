@@ -20,6 +20,7 @@ internal static class ChaosReport
         {
             ["durationMs"] = options.Duration.TotalMilliseconds, ["seed"] = options.Seed, ["ttlMs"] = options.Ttl.TotalMilliseconds,
             ["recoveryBoundMs"] = options.RecoveryBound.TotalMilliseconds, ["root"] = options.Root, ["out"] = Path.GetFullPath(options.OutDir),
+            ["partitions"] = options.Partitions.ToString().ToLowerInvariant(),
         };
         json["partitions"] = partitions;
         json["etcd"] = new JsonObject { ["members"] = new JsonArray(etcd.ClientUrls.Select(u => (JsonNode)u).ToArray()) };
