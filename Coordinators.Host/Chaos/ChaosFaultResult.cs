@@ -21,8 +21,12 @@ internal sealed record ChaosFaultResult
     /// <summary>Primary faults: ms from the signal to the first Healthy answer of another server of the role.</summary>
     public double? TakeoverMs { get; init; }
 
-    /// <summary>A primary cut from etcd: ms from the cut until it answered other than Healthy (its guard stopped it).</summary>
+    /// <summary>A primary cut from etcd: ms from the cut until its first answer other than Healthy arrived (its guard stopped it by then).</summary>
     public double? StoppedServingMs { get; init; }
+
+    /// <summary>A primary cut from etcd: ms from the cut to the send time of the last question it answered Healthy
+    /// (it provably served until then).</summary>
+    public double? ServedUntilMs { get; init; }
 
     /// <summary>Partitions: when the cut was healed (chaos ms).</summary>
     public double? HealedAtMs { get; init; }

@@ -76,6 +76,19 @@ internal sealed class ChaosObserver
     }
 
     /// <summary>
+    /// Until when <paramref name="serverId"/> provably served after <paramref name="fromMs"/>: the latest send time of a
+    /// question it answered Healthy (it served at some moment after that send), or null when no such answer exists.
+    /// </summary>
+    public double? ServedUntil(long serverId, double fromMs)
+    {
+        lock (_gate)
+        {
+            var spans = _closed.Concat(_open.Values).Where(i => i.ServerId == serverId && i.LastSent >= fromMs).Select(i => (double?)i.LastSent);
+            return spans.DefaultIfEmpty(null).Max();
+        }
+    }
+
+    /// <summary>
     /// The longest time <paramref name="role"/> went without a Healthy answer in a window: between consecutive Healthy
     /// answers (the last one before <paramref name="fromMs"/> included), up to <paramref name="toMs"/>.
     /// </summary>

@@ -38,6 +38,7 @@ internal static class ChaosReport
     /// <summary>One line per fault, for the console and the timeline's legend.</summary>
     public static string Legend(ChaosFaultResult f) =>
         $"{f.Fault.Index}. {f.AtMs / 1000:F1} s  {f.Fault.Label} {f.Fault.Role ?? ""} ({f.Target}): "
+        + (f.ServedUntilMs is { } su ? $"served until {su:F0} ms, " : "")
         + (f.StoppedServingMs is { } st ? $"stopped serving {st:F0} ms, " : "")
         + (f.TakeoverMs is { } t ? $"takeover {t:F0} ms, " : "")
         + (f.HealedAtMs is { } h ? $"healed at {h - f.AtMs:F0} ms, " : "")
@@ -59,6 +60,7 @@ internal static class ChaosReport
         ["takeoverMs"] = f.TakeoverMs is { } t ? Math.Round(t, 1) : null,
         ["longestWithoutPrimaryMs"] = Math.Round(f.LongestWithoutPrimaryMs, 1),
         ["stoppedServingMs"] = Round(f.StoppedServingMs),
+        ["servedUntilMs"] = Round(f.ServedUntilMs),
         ["healedAfterMs"] = f.HealedAtMs is { } h ? Math.Round(h - f.AtMs, 1) : null,
         ["clientsBackMs"] = Round(f.ClientsBackMs),
         ["worstRole"] = f.WorstRole,

@@ -4,7 +4,7 @@ using Coordinators.Tests.Fixtures;
 namespace Coordinators.Tests.Chaos;
 
 /// <summary>
-/// Runs `coordinators chaos --duration 60s --seed 17 --ttl 2s` as a real process: three etcd members, eleven children,
+/// Runs `coordinators chaos --duration 60s --seed 37 --ttl 2s` as a real process: three etcd members, eleven children,
 /// seeded process and etcd faults, and checks its exit code and report.
 /// </summary>
 [Collection(IntegrationCollection.Name)]
@@ -20,9 +20,9 @@ public sealed class ChaosEndToEndTests : IDisposable
     private readonly string _out = Path.Combine(Path.GetTempPath(), "coordinators-chaos-" + Guid.NewGuid().ToString("N")[..12]);
 
     [Fact]
-    public async Task Chaos_60sSeed17Ttl2s_ExitsZeroWithEveryCheckHeld()
+    public async Task Chaos_60sSeed37Ttl2s_ExitsZeroWithEveryCheckHeld()
     {
-        var result = await HostRunner.RunAsync(["chaos", "--duration", "60s", "--seed", "17", "--ttl", "2s", "--out", _out], TimeSpan.FromSeconds(300));
+        var result = await HostRunner.RunAsync(["chaos", "--duration", "60s", "--seed", "37", "--ttl", "2s", "--out", _out], TimeSpan.FromSeconds(300));
 
         var report = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(_out, "report.json")))!.AsObject();
         Assert.True(result.ExitCode == 0, $"exit {result.ExitCode}\n--- stdout ---\n{result.StandardOutput}\n--- stderr ---\n{result.StandardError}");

@@ -35,13 +35,14 @@ public sealed class ChaosUnitTests
     }
 
     [Fact]
-    public void CutFromEtcdProblems_StoppedAfterTtlOrTakeoverAfterHeal_Reported()
+    public void CutFromEtcdProblems_HealthyAnswerAfterTtlOrNoStopOrTakeoverAfterHeal_Reported()
     {
         var ttl = TimeSpan.FromSeconds(2);
-        Assert.Empty(ChaosFaultRunner.CutFromEtcdProblems(1600, 2300, 4000, ttl));
-        Assert.Contains("still served 2100 ms", Assert.Single(ChaosFaultRunner.CutFromEtcdProblems(2100, 2300, 4000, ttl)), StringComparison.Ordinal);
-        Assert.Contains("never stopped", Assert.Single(ChaosFaultRunner.CutFromEtcdProblems(null, 2300, 4000, ttl)), StringComparison.Ordinal);
-        Assert.Contains("after the heal", Assert.Single(ChaosFaultRunner.CutFromEtcdProblems(1600, 4500, 4000, ttl)), StringComparison.Ordinal);
+        // A late non-Healthy answer (2100 ms) is no problem: the last Healthy question went out at 1550 ms.
+        Assert.Empty(ChaosFaultRunner.CutFromEtcdProblems(2100, 1550, 2300, 4000, ttl));
+        Assert.Contains("sent 2050 ms after the cut", Assert.Single(ChaosFaultRunner.CutFromEtcdProblems(2100, 2050, 2300, 4000, ttl)), StringComparison.Ordinal);
+        Assert.Contains("never answered other than Healthy", Assert.Single(ChaosFaultRunner.CutFromEtcdProblems(null, 1550, 2300, 4000, ttl)), StringComparison.Ordinal);
+        Assert.Contains("after the heal", Assert.Single(ChaosFaultRunner.CutFromEtcdProblems(1600, 1550, 4500, 4000, ttl)), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -34,15 +34,18 @@ public sealed class PartitionTests : IClassFixture<PartitionCluster>
 
         var healedAt = await _cluster.Partitions.CutAndHealAsync(victim.Name, EtcdTrio.HostNames, PartitionCluster.Ttl + TimeSpan.FromSeconds(2), CancellationToken.None);
 
-        // Its guard stopped it (an answer other than Healthy, seen from the root namespace) before a TTL had passed
-        // since the cut, so before its lease could expire; another server served only after that, while it was cut.
+        // Its guard stopped it (an answer other than Healthy, seen from the root namespace), and no question sent a TTL
+        // or more after the cut (when its lease could first expire) was answered Healthy; another server took over
+        // while it was still cut.
         var stopped = _cluster.Observer.StoppedServingAt(primary.ServerId, at) - at;
+        var servedUntil = _cluster.Observer.ServedUntil(primary.ServerId, at) - at;
         var takeover = _cluster.Observer.FirstHealthyAfter(Roles.RootCoord, at, primary.ServerId) - at;
-        _output.WriteLine($"cut {victim.Name} (server {primary.ServerId}) from etcd: stopped serving after {stopped:F0} ms, takeover after {takeover:F0} ms, healed after {healedAt - at:F0} ms");
+        _output.WriteLine($"cut {victim.Name} (server {primary.ServerId}) from etcd: last Healthy question sent {servedUntil:F0} ms after the cut, first other answer received {stopped:F0} ms, takeover after {takeover:F0} ms, healed after {healedAt - at:F0} ms");
         Assert.True(stopped is not null, "the primary cut from etcd never answered other than Healthy");
-        Assert.True(stopped < TtlMs, $"stopped serving {stopped:F0} ms after the cut, TTL {TtlMs} ms");
+        Assert.True(servedUntil is not null, "the primary answered no Healthy question after the cut: the cut came before the sampler saw it serve");
+        Assert.True(servedUntil < TtlMs, $"it answered Healthy to a question sent {servedUntil:F0} ms after the cut, TTL {TtlMs} ms");
         Assert.True(takeover is not null, "no standby took over");
-        Assert.InRange(takeover!.Value, stopped!.Value, healedAt - at);
+        Assert.InRange(takeover!.Value, servedUntil!.Value, healedAt - at);
         Assert.True(takeover <= PartitionCluster.Bound.TotalMilliseconds, $"takeover {takeover:F0} ms after the cut");
         Assert.Empty(ChaosObserver.Overlaps(_cluster.Observer.Intervals()));
         Assert.Equal(0, _cluster.Sampler.ViolationCount);
