@@ -84,12 +84,17 @@ internal static class NetnsCommand
         }
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        await using (var input = process.StandardInput)
+        try
         {
+            await using var input = process.StandardInput;
             if (stdin is not null)
             {
                 await input.WriteAsync(stdin).ConfigureAwait(false);
             }
+        }
+        catch (IOException)
+        {
+            // The command exited before it read its input: its exit code and stderr below say why.
         }
         using var backstop = new CancellationTokenSource(Backstop);
         try
@@ -99,6 +104,7 @@ internal static class NetnsCommand
         catch (OperationCanceledException)
         {
             process.Kill();
+            await Task.WhenAll(stdout, stderr).ConfigureAwait(false);
             throw new NetnsException($"`{line}` did not finish within {Backstop.TotalSeconds:F0} s (killed)");
         }
         var (output, error) = (await stdout.ConfigureAwait(false), await stderr.ConfigureAwait(false));
