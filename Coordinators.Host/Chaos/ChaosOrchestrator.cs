@@ -32,6 +32,9 @@ internal sealed class ChaosOrchestrator
     /// <summary>The checks of the finished run.</summary>
     public IReadOnlyList<InvariantResult> Checks { get; private set; } = [];
 
+    /// <summary>True once report.json of this run was written (not when the run could not start).</summary>
+    public bool ReportWritten { get; private set; }
+
     /// <summary>The per-kind summary of the finished run.</summary>
     public IReadOnlyList<ChaosKindRow> Summary { get; private set; } = [];
 
@@ -174,6 +177,7 @@ internal sealed class ChaosOrchestrator
         var run = new DemoRun(demoOptions, etcd.Endpoints, false, children.All, results.Select(r => r.Fault.DemoFault).OfType<Fault>().ToList(),
             results.Select(r => r.Demo).OfType<FaultResult>().ToList(), Checks, workload.PerSecond(), _events.Snapshot(), surviving, readyMs, _events.NowMs, false, exit, _events.StartedAt);
         await ChaosReport.WriteAsync(run, _options, etcd, schedule, results, outDir, network.Json()).ConfigureAwait(false);
+        ReportWritten = true;
         return exit;
     }
 

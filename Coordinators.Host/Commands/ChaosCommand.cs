@@ -60,7 +60,8 @@ internal static class ChaosCommand
                 {
                     await output.WriteLineAsync($"{(c.Passed ? "ok  " : "FAIL")} {c.Name}: {c.Detail}").ConfigureAwait(false);
                 }
-                await output.WriteLineAsync((code == 0 ? "PASSED" : "FAILED") + $" — report {Path.Combine(Path.GetFullPath(options.OutDir), "report.json")}").ConfigureAwait(false);
+                await output.WriteLineAsync((code == 0 ? "PASSED" : "FAILED")
+                    + (orchestrator.ReportWritten ? $" — report {Path.Combine(Path.GetFullPath(options.OutDir), "report.json")}" : " — the run did not start; no report")).ConfigureAwait(false);
                 return code;
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
