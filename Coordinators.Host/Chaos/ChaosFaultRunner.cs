@@ -72,6 +72,8 @@ internal sealed class ChaosFaultRunner
                 _ => (partition = await (_partitions ?? throw new InvalidOperationException($"fault {fault.Index} is a partition ({fault.Kind}), and partitions are off"))
                     .RunAsync(fault, problems, cancellationToken).ConfigureAwait(false)).Target,
             };
+            // A partition is measured from the moment its cut was certainly in place.
+            at = partition?.CutAtMs ?? at;
         }
         if (!await _demo.WaitWholeAsync(WholeTimeout, cancellationToken).ConfigureAwait(false))
         {
@@ -97,7 +99,7 @@ internal sealed class ChaosFaultRunner
         }
         if (fault.Kind == ChaosFaultKind.PartitionPrimaryFromEtcd && partition is { VictimServer: not 0 } cut)
         {
-            stoppedMs = _observer.StoppedServingAt(cut.VictimServer, at) - at;
+            stoppedMs = _observer.StoppedServingAt(cut.VictimPid, at) - at;
             servedUntilMs = _observer.ServedUntil(cut.VictimServer, at) - at;
             problems.AddRange(CutFromEtcdProblems(stoppedMs, servedUntilMs, takeoverMs, cut.HealedAtMs - at, _partitions!.Ttl));
         }

@@ -22,8 +22,11 @@ internal sealed class ChaosObserver
     private readonly Dictionary<long, ServingInterval> _open = [];
     // role -> receive times of Healthy answers, in arrival order, with the ServerID that gave them.
     private readonly Dictionary<string, List<(double ReceivedMs, long ServerId)>> _healthy = new(StringComparer.Ordinal);
-    // Receive times of the answers (other than Healthy and Unreachable) that ended a server's serving interval.
-    private readonly List<(long ServerId, double ReceivedMs)> _ended = [];
+    // Per process, receive times of its first answer other than Healthy (and Unreachable) after a Healthy one; with or
+    // without a ServerID (a process whose session is gone answers as server 0).
+    private readonly List<(int Pid, double ReceivedMs)> _ended = [];
+    // Processes whose last answer (Unreachable aside) was Healthy.
+    private readonly HashSet<int> _servingPids = [];
 
     public ChaosObserver(StateSampler sampler) => sampler.Sampled += OnSample;
 
@@ -57,16 +60,16 @@ internal sealed class ChaosObserver
     }
 
     /// <summary>
-    /// When <paramref name="serverId"/> was seen to stop serving at or after <paramref name="fromMs"/>: the receive time
-    /// of its first answer other than Healthy that ended a serving interval (it stopped at the latest then), or null.
+    /// When process <paramref name="pid"/> was seen to stop serving at or after <paramref name="fromMs"/>: the receive
+    /// time of its first answer other than Healthy after a Healthy one (it stopped at the latest then), or null.
     /// </summary>
-    public double? StoppedServingAt(long serverId, double fromMs)
+    public double? StoppedServingAt(int pid, double fromMs)
     {
         lock (_gate)
         {
-            foreach (var (server, at) in _ended)
+            foreach (var (p, at) in _ended)
             {
-                if (server == serverId && at >= fromMs)
+                if (p == pid && at >= fromMs)
                 {
                     return at;
                 }
@@ -122,12 +125,27 @@ internal sealed class ChaosObserver
 
     private void OnSample(StateSample s)
     {
-        if (!Roles.IsCoordinator(s.Role) || s.ServerId == 0)
+        if (!Roles.IsCoordinator(s.Role))
         {
             return;
         }
         lock (_gate)
         {
+            if (s.Pid != 0 && s.State != "Unreachable")
+            {
+                if (s.State == "Healthy")
+                {
+                    _servingPids.Add(s.Pid);
+                }
+                else if (_servingPids.Remove(s.Pid))
+                {
+                    _ended.Add((s.Pid, s.ReceivedMs));
+                }
+            }
+            if (s.ServerId == 0)
+            {
+                return;
+            }
             var open = _open.GetValueOrDefault(s.ServerId);
             if (s.State == "Healthy")
             {
@@ -151,7 +169,6 @@ internal sealed class ChaosObserver
             // An answer other than Healthy ends the run; no answer (Unreachable) proves nothing either way.
             if (open is not null && s.State != "Unreachable")
             {
-                _ended.Add((s.ServerId, s.ReceivedMs));
                 _closed.Add(open);
                 _open.Remove(s.ServerId);
             }

@@ -3,9 +3,10 @@ using Coordinators.Host.Demo;
 
 namespace Coordinators.Host.Chaos;
 
-/// <summary>What a partition fault did: the host cut, the primary's ServerID (0 for an etcd member), when it healed, and
-/// how long after the heal its role's clients got an answer again (a primary cut from its clients).</summary>
-internal sealed record PartitionOutcome(string Target, long VictimServer, double CutAtMs, double HealedAtMs, double? ClientsBackMs);
+/// <summary>What a partition fault did: the host cut, the primary's ServerID (0 for an etcd member), when the cut was
+/// certainly in place (its nft command had returned) and when it healed, and how long after the heal its role's clients
+/// got an answer again (a primary cut from its clients).</summary>
+internal sealed record PartitionOutcome(string Target, long VictimServer, int VictimPid, double CutAtMs, double HealedAtMs, double? ClientsBackMs);
 
 /// <summary>
 /// Injects the partition faults on a <see cref="NetnsNetwork"/> whose hosts are the etcd members
@@ -44,12 +45,12 @@ internal sealed class ChaosPartitionRunner
         TimeSpan.FromMilliseconds(fault.PartitionMs) + (fault.Kind == ChaosFaultKind.PartitionPrimaryFromEtcd ? _ttl : TimeSpan.Zero);
 
     /// <summary>The host a fault cuts and the hosts it is cut from, or null (with a problem) when its role has no primary of ours.</summary>
-    public (string Host, IReadOnlyList<string> Peers, long Server)? Plan(ChaosFault fault, List<string> problems)
+    public (string Host, IReadOnlyList<string> Peers, long Server, int Pid)? Plan(ChaosFault fault, List<string> problems)
     {
         if (fault.Kind == ChaosFaultKind.PartitionEtcdMember)
         {
             var member = EtcdTrio.HostNames[fault.EtcdMember];
-            return (member, EtcdTrio.HostNames.Where(h => h != member).ToList(), 0);
+            return (member, EtcdTrio.HostNames.Where(h => h != member).ToList(), 0, 0);
         }
         var role = fault.Role ?? throw new InvalidOperationException($"fault {fault.Index} ({fault.Kind}) names no role");
         if (!_view.Current.Active.TryGetValue(role, out var primary) || _children.ByPid(primary.Pid) is not { } child || child.Pid != primary.Pid)
@@ -60,7 +61,7 @@ internal sealed class ChaosPartitionRunner
         IReadOnlyList<string> peers = fault.Kind == ChaosFaultKind.PartitionPrimaryFromEtcd
             ? EtcdTrio.HostNames
             : _children.All.Where(c => c != child).Select(c => c.Name).ToList();
-        return (child.Name, peers, primary.ServerId);
+        return (child.Name, peers, primary.ServerId, primary.Pid);
     }
 
     public async Task<PartitionOutcome> RunAsync(ChaosFault fault, List<string> problems, CancellationToken cancellationToken)
@@ -68,9 +69,9 @@ internal sealed class ChaosPartitionRunner
         var at = _events.NowMs;
         if (Plan(fault, problems) is not { } plan)
         {
-            return new PartitionOutcome("-", 0, at, at, null);
+            return new PartitionOutcome("-", 0, 0, at, at, null);
         }
-        var healedAt = await CutAndHealAsync(plan.Host, plan.Peers, HoldOf(fault), cancellationToken).ConfigureAwait(false);
+        var (cutAt, healedAt) = await CutAndHealAsync(plan.Host, plan.Peers, HoldOf(fault), cancellationToken).ConfigureAwait(false);
         double? clientsBack = null;
         if (fault.Kind == ChaosFaultKind.PartitionEtcdMember)
         {
@@ -84,30 +85,31 @@ internal sealed class ChaosPartitionRunner
                 problems.Add($"no client call to {fault.Role} succeeded within {BackTimeout.TotalSeconds:F0} s of the heal");
             }
         }
-        return new PartitionOutcome(plan.Host, plan.Server, at, healedAt, clientsBack);
+        return new PartitionOutcome(plan.Host, plan.Server, plan.Pid, cutAt, healedAt, clientsBack);
     }
 
     /// <summary>Cuts <paramref name="host"/> from <paramref name="peers"/>, waits <paramref name="hold"/>, heals (even
-    /// when cancelled) and returns the moment of the heal.</summary>
-    public async Task<double> CutAndHealAsync(string host, IReadOnlyList<string> peers, TimeSpan hold, CancellationToken cancellationToken)
+    /// when cancelled) and returns when the cut was certainly in place (its nft command returned: a measure "after the
+    /// cut" must not start before, a busy machine takes a few hundred ms for it) and when it was healed.</summary>
+    public async Task<(double CutAtMs, double HealedAtMs)> CutAndHealAsync(string host, IReadOnlyList<string> peers, TimeSpan hold, CancellationToken cancellationToken)
     {
-        var cut = false;
+        double? cutAt = null;
         try
         {
             await _network.CutForAsync(host, peers, hold, cancellationToken, () =>
             {
-                cut = true;
+                cutAt = _events.NowMs;
                 _events.Add("partition", host, new JsonObject { ["peers"] = string.Join(",", peers), ["holdMs"] = hold.TotalMilliseconds });
             }).ConfigureAwait(false);
         }
         finally
         {
-            if (cut)
+            if (cutAt is not null)
             {
                 _events.Add("heal", host);
             }
         }
-        return _events.NowMs;
+        return (cutAt!.Value, _events.NowMs);
     }
 
     // The end of the first successful workload call of the role that started after the heal; polled every 50 ms.
