@@ -17,7 +17,8 @@ internal sealed record ChaosEvidence(
     IReadOnlyDictionary<string, long> EpochsAtEnd,
     IReadOnlyDictionary<string, int> RunTakeovers,
     TimeSpan Bound,
-    IReadOnlyList<string>? NetworkLeft = null);
+    IReadOnlyList<string>? NetworkLeft = null,
+    IReadOnlyList<CallRecord>? Calls = null);
 
 /// <summary>The chaos run's checks, from its own observation; exit 0 only when every one holds.</summary>
 internal static class ChaosChecker
@@ -74,6 +75,16 @@ internal static class ChaosChecker
             : slow.Count == 0 && failed.Count == 0 ? $"{e.Faults.Count} faults; every role had a primary again within {e.Bound.TotalMilliseconds:F0} ms of each"
             : string.Join("; ", slow.Concat(failed))));
 
+        if (e.Calls is { } calls)
+        {
+            var windows = e.Faults.Select(f => (f.BeganMs, f.EndMs)).ToList();
+            var lost = CallsFailedOutsideFaults(calls, windows);
+            var inside = calls.Count(c => !c.Ok) - lost.Count;
+            results.Add(new("no-call-lost-outside-faults", lost.Count == 0 && calls.Count > 0, calls.Count == 0 ? "no client call finished"
+                : lost.Count == 0 ? $"{calls.Count} client calls through the proxy; every one outside the {windows.Count} fault windows answered ({inside} failed inside them)"
+                : $"{lost.Count} of {calls.Count} calls failed outside every fault window, first: " + string.Join("; ", lost.Take(3).Select(c => $"sent at {c.StartMs:F0} ms, {c.CoordinatorRole}/{c.NodeRole}: {c.Error}"))));
+        }
+
         var exits = UnexpectedExits(e.Events, e.StopMs);
         results.Add(new("no-unexpected-exit", exits.Count == 0, exits.Count == 0 ? "every exit before the stop followed a SIGKILL or SIGTERM of the run" : string.Join("; ", exits)));
         results.Add(new("every-process-back", e.FinalProblems.Count == 0, e.FinalProblems.Count == 0
@@ -88,6 +99,13 @@ internal static class ChaosChecker
         }));
         return results;
     }
+
+    /// <summary>
+    /// The failed calls that overlap no fault window (from when the runner began a fault to when the cluster was whole
+    /// again after it): outside faults every call must be answered.
+    /// </summary>
+    internal static List<CallRecord> CallsFailedOutsideFaults(IReadOnlyList<CallRecord> calls, IReadOnlyList<(double From, double To)> windows) =>
+        calls.Where(c => !c.Ok && !windows.Any(w => c.StartMs <= w.To && c.EndMs >= w.From)).ToList();
 
     /// <summary>Exits before <paramref name="stopMs"/> of a pid the run never sent SIGKILL or SIGTERM.</summary>
     internal static List<string> UnexpectedExits(IReadOnlyList<DemoEvent> events, double stopMs)

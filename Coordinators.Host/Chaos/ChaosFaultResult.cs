@@ -16,6 +16,9 @@ internal sealed record ChaosFaultResult
 
     public required double AtMs { get; init; }
 
+    /// <summary>When the runner began this fault (before choosing the victim), chaos ms: the fault's window opens here.</summary>
+    public double BeganMs { get; init; }
+
     public required double EndMs { get; init; }
 
     /// <summary>Primary faults: ms from the signal to the first Healthy answer of another server of the role.</summary>

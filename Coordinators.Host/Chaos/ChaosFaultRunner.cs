@@ -46,6 +46,7 @@ internal sealed class ChaosFaultRunner
         var epochsBefore = Roles.Coordinators.ToDictionary(r => r, before.Epoch, StringComparer.Ordinal);
         var victimServer = fault.Role is { } r && before.Active.TryGetValue(r, out var a) ? a.ServerId : 0;
         var at = _events.NowMs;
+        var began = at;
         var problems = new List<string>();
         FaultResult? demo = null;
         PartitionOutcome? partition = null;
@@ -110,6 +111,7 @@ internal sealed class ChaosFaultRunner
             Fault = fault,
             Target = target,
             AtMs = at,
+            BeganMs = Math.Min(began, at),
             EndMs = end,
             TakeoverMs = takeoverMs,
             StoppedServingMs = stoppedMs,

@@ -101,6 +101,8 @@ internal sealed class ChaosOrchestrator
         var sampler = new StateSampler(calls, view, _events, () => targets);
         var observer = new ChaosObserver(sampler);
         var workload = new Workload(calls, view, _events, demoOptions.WorkloadLoops, demoOptions.WorkloadRate);
+        // The duties (timestamps, IDs, segment meta) through every fault, checked as in the demo.
+        var duties = new DutyWorkload(calls, view, _events, loops: 2, interval: TimeSpan.FromMilliseconds(50));
         var demoRunner = new FaultRunner(demoOptions, children, view, sampler, workload, _events);
         var partitions = network.Network is { } n ? new ChaosPartitionRunner(n, children, view, etcd, workload, _events, _options.Ttl) : null;
         var runner = new ChaosFaultRunner(demoRunner, children, view, sampler, observer, etcd, workload, _events, ChaosOptions.FaultRoles, partitions);
@@ -111,6 +113,8 @@ internal sealed class ChaosOrchestrator
         var viewTask = view.RunAsync(watchers.Token);
         var samplerTask = sampler.RunAsync(watchers.Token);
         var workloadTask = Task.CompletedTask;
+        var dutiesTask = Task.CompletedTask;
+        IReadOnlyList<InvariantResult> dutyResults = [];
         string? fatal = null;
         double readyMs = 0, stopMs;
         IReadOnlyDictionary<string, long> epochsAtStart = new Dictionary<string, long>();
@@ -128,6 +132,7 @@ internal sealed class ChaosOrchestrator
             _events.Add("cluster-ready");
             await Line($"cluster ready after {readyMs / 1000:F1} s: {children.All.Count} processes; settling 3 s, then faults for {_options.Duration.TotalSeconds:F0} s (seed {_options.Seed}, ttl {_options.Ttl.TotalSeconds:F0} s)").ConfigureAwait(false);
             workloadTask = workload.RunAsync(load.Token);
+            dutiesTask = duties.RunAsync(load.Token);
             await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken).ConfigureAwait(false);
             var faultsUntil = _events.NowMs + _options.Duration.TotalMilliseconds;
             foreach (var fault in ChaosPlan.Create(_options.Seed, ChaosOptions.FaultRoles, network.Kinds))
@@ -154,6 +159,11 @@ internal sealed class ChaosOrchestrator
         {
             await load.CancelAsync().ConfigureAwait(false);
             await workloadTask.ConfigureAwait(false);
+            await dutiesTask.ConfigureAwait(false);
+            if (readyMs > 0)
+            {
+                dutyResults = await CheckDutiesAsync(client, duties, cancellationToken).ConfigureAwait(false);
+            }
             epochsAtEnd = view.Current.Epochs;
             stopMs = _events.NowMs;
             _events.Add("stop");
@@ -170,8 +180,8 @@ internal sealed class ChaosOrchestrator
         var runTakeovers = ChaosOptions.Layout.Where(l => Roles.IsCoordinator(l.Role))
             .ToDictionary(l => l.Role, l => runner.TakeoversBetween(readyMs, stopMs).Count(r => r == l.Role), StringComparer.Ordinal);
         var evidence = new ChaosEvidence(results, observer.Intervals(), sampler.SampleCount, sampler.ViolationCount, sampler.Violations, _events.Snapshot(),
-            stopMs, fatal is null ? finalProblems : [fatal], surviving, epochsAtStart, epochsAtEnd, runTakeovers, _options.RecoveryBound, networkLeft);
-        Checks = ChaosChecker.Check(evidence);
+            stopMs, fatal is null ? finalProblems : [fatal], surviving, epochsAtStart, epochsAtEnd, runTakeovers, _options.RecoveryBound, networkLeft, workload.Records());
+        Checks = [.. ChaosChecker.Check(evidence), .. dutyResults];
         Summary = ChaosSummary.Rows(results);
         var exit = fatal is null && Checks.All(c => c.Passed) ? 0 : DemoOrchestrator.Failed;
         var run = new DemoRun(demoOptions, etcd.Endpoints, false, children.All, results.Select(r => r.Fault.DemoFault).OfType<Fault>().ToList(),
@@ -179,6 +189,19 @@ internal sealed class ChaosOrchestrator
         await ChaosReport.WriteAsync(run, _options, etcd, schedule, results, outDir, network.Json()).ConfigureAwait(false);
         ReportWritten = true;
         return exit;
+    }
+
+    /// <summary>The duties' invariants (DutyInvariants) while the children still run; an etcd that fails the reads fails them.</summary>
+    private async Task<IReadOnlyList<InvariantResult>> CheckDutiesAsync(EtcdClient etcd, DutyWorkload duties, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await DutyInvariants.CheckAsync(etcd, new EtcdLayout(_options.Root), duties, _events, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Grpc.Core.RpcException e)
+        {
+            return [new(DutyInvariants.MetaIntact, false, $"could not read the segment table from etcd: {e.StatusCode}: {e.Status.Detail}")];
+        }
     }
 
     private Task Line(string text) => _out.WriteLineAsync($"[{_events.NowMs / 1000,7:F1} s] {text}");

@@ -104,7 +104,7 @@ internal sealed class DemoOrchestrator
             finalProblems = children.Problems(view.Current, sampler.Latest);
             await load.CancelAsync().ConfigureAwait(false);
             await dutiesTask.ConfigureAwait(false);
-            dutyResults = await CheckDutiesAsync(etcd, duties, cancellationToken).ConfigureAwait(false);
+            dutyResults = await DutyInvariants.CheckAsync(etcd, new EtcdLayout(_options.Root), duties, _events, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -182,54 +182,6 @@ internal sealed class DemoOrchestrator
             table.Line($"could not remove the demo's keys under {prefix} from etcd: {e.Message}");
         }
     }
-
-    /// <summary>
-    /// The duties' invariants, once the duty workload stopped and while the children still run: etcd's segment table
-    /// and the datacoord primary's answer (through the proxy) against what the clients sent and were told. A write the
-    /// end of the run cut short on the client side may still land on the server: the table is read again after the
-    /// answer, and the pair counts once etcd did not change across it and the answer matches, or after five tries
-    /// (backing off, ~1.5 s): a difference that outlasts them is what the invariant reports.
-    /// </summary>
-    private async Task<IReadOnlyList<InvariantResult>> CheckDutiesAsync(EtcdClient etcd, DutyWorkload duties, CancellationToken cancellationToken)
-    {
-        var layout = new EtcdLayout(_options.Root);
-        var (inEtcd, revision) = await Coordinators.Actors.Election.Services.SegmentTable.ReadAsync(etcd, layout.SegmentsPrefix, cancellationToken).ConfigureAwait(false);
-        IReadOnlyList<Coordinators.Actors.Components.Proto.Segment>? listed = null;
-        string? listError = null;
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                listed = await duties.ListAsync(cancellationToken).ConfigureAwait(false);
-                listError = null;
-            }
-            catch (Grpc.Core.RpcException e)
-            {
-                listError = $"{e.StatusCode}: {e.Status.Detail}";
-            }
-            var (after, afterRevision) = await Coordinators.Actors.Election.Services.SegmentTable.ReadAsync(etcd, layout.SegmentsPrefix, cancellationToken).ConfigureAwait(false);
-            var settled = Describe(after) == Describe(inEtcd);
-            (inEtcd, revision) = (after, afterRevision);
-            if ((settled && listed is not null && Same(listed, after)) || attempt == 5)
-            {
-                break;
-            }
-            await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), cancellationToken).ConfigureAwait(false);
-        }
-        _events.Add("duties", null, new JsonObject
-        {
-            ["timestampCalls"] = duties.Timestamps().Count, ["idBlocks"] = duties.Ids().Count,
-            ["segmentCreates"] = duties.Creates().Count, ["segmentUpdates"] = duties.Updates().Count,
-            ["failedCalls"] = duties.Failed, ["segmentsInEtcd"] = inEtcd.Count, ["etcdRevision"] = revision,
-        });
-        return DutyInvariants.Check(duties, [.. inEtcd.Select(s => s.Segment)], listed, listError);
-    }
-
-    private static bool Same(IReadOnlyList<Coordinators.Actors.Components.Proto.Segment> listed, List<(Coordinators.Actors.Components.Proto.Segment Segment, long Revision)> inEtcd) =>
-        listed.OrderBy(s => s.Id).SequenceEqual(inEtcd.Select(s => s.Segment).OrderBy(s => s.Id));
-
-    private static string Describe(List<(Coordinators.Actors.Components.Proto.Segment Segment, long Revision)> segments) =>
-        string.Join(';', segments.Select(s => $"{s.Revision}:{s.Segment}"));
 
     /// <summary>SIGKILL of every child still running: the safety net when the process exits before RunAsync finished.</summary>
     public void KillEverything() => _children?.KillAllNow();

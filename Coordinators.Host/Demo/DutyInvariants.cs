@@ -1,4 +1,8 @@
+using System.Text.Json.Nodes;
 using Coordinators.Actors.Components.Proto;
+using Coordinators.Actors.Election.Services;
+using Coordinators.Actors.Etcd;
+using Coordinators.Actors.Model;
 
 namespace Coordinators.Host.Demo;
 
@@ -11,6 +15,53 @@ internal static class DutyInvariants
     public const string TsoMonotonic = "tso-monotonic";
     public const string IdsUnique = "ids-unique";
     public const string MetaIntact = "meta-intact";
+
+    /// <summary>
+    /// The duties' invariants, once the duty workload stopped and while the children still run: etcd's segment table
+    /// and the datacoord primary's answer (through the proxy) against what the clients sent and were told. A write the
+    /// end of the run cut short on the client side may still land on the server: the table is read again after the
+    /// answer, and the pair counts once etcd did not change across it and the answer matches, or after five tries
+    /// (backing off, ~1.5 s): a difference that outlasts them is what the invariant reports. Used by the demo and chaos.
+    /// </summary>
+    public static async Task<IReadOnlyList<InvariantResult>> CheckAsync(EtcdClient etcd, EtcdLayout layout, DutyWorkload duties, DemoEvents events, CancellationToken cancellationToken)
+    {
+        var (inEtcd, revision) = await SegmentTable.ReadAsync(etcd, layout.SegmentsPrefix, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<Segment>? listed = null;
+        string? listError = null;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                listed = await duties.ListAsync(cancellationToken).ConfigureAwait(false);
+                listError = null;
+            }
+            catch (Grpc.Core.RpcException e)
+            {
+                listError = $"{e.StatusCode}: {e.Status.Detail}";
+            }
+            var (after, afterRevision) = await SegmentTable.ReadAsync(etcd, layout.SegmentsPrefix, cancellationToken).ConfigureAwait(false);
+            var settled = Describe(after) == Describe(inEtcd);
+            (inEtcd, revision) = (after, afterRevision);
+            if ((settled && listed is not null && Same(listed, after)) || attempt == 5)
+            {
+                break;
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), cancellationToken).ConfigureAwait(false);
+        }
+        events.Add("duties", null, new JsonObject
+        {
+            ["timestampCalls"] = duties.Timestamps().Count, ["idBlocks"] = duties.Ids().Count,
+            ["segmentCreates"] = duties.Creates().Count, ["segmentUpdates"] = duties.Updates().Count,
+            ["failedCalls"] = duties.Failed, ["segmentsInEtcd"] = inEtcd.Count, ["etcdRevision"] = revision,
+        });
+        return Check(duties, [.. inEtcd.Select(s => s.Segment)], listed, listError);
+    }
+
+    private static bool Same(IReadOnlyList<Segment> listed, List<(Segment Segment, long Revision)> inEtcd) =>
+        listed.OrderBy(s => s.Id).SequenceEqual(inEtcd.Select(s => s.Segment).OrderBy(s => s.Id));
+
+    private static string Describe(List<(Segment Segment, long Revision)> segments) =>
+        string.Join(';', segments.Select(s => $"{s.Revision}:{s.Segment}"));
 
     public static IReadOnlyList<InvariantResult> Check(DutyWorkload workload, IReadOnlyList<Segment> inEtcd, IReadOnlyList<Segment>? listed, string? listError) =>
     [

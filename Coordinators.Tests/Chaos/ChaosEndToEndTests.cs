@@ -14,7 +14,8 @@ public sealed class ChaosEndToEndTests : IDisposable
     private static readonly string[] CheckNames =
     [
         "single-primary", "term-never-back", "epoch-plus-one-per-takeover", "recovery-within-bound",
-        "no-unexpected-exit", "every-process-back", "nothing-left-running", "network-removed",
+        "no-call-lost-outside-faults", "no-unexpected-exit", "every-process-back", "nothing-left-running", "network-removed",
+        "tso-monotonic", "ids-unique", "meta-intact",
     ];
 
     private readonly string _out = Path.Combine(Path.GetTempPath(), "coordinators-chaos-" + Guid.NewGuid().ToString("N")[..12]);

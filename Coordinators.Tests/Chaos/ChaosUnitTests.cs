@@ -26,6 +26,26 @@ public sealed class ChaosUnitTests
     }
 
     [Fact]
+    public void CallsFailedOutsideFaults_OnlyFailuresOverlappingNoWindowCount()
+    {
+        (double, double)[] windows = [(1_000, 3_000), (5_000, 6_000)];
+        CallRecord[] calls =
+        [
+            new(100, 200, Ok: true, "rootcoord", "querynode"),
+            new(500, 1_200, Ok: false, "rootcoord", "querynode", "Unavailable: began before the fault, ended in it"),
+            new(2_000, 2_100, Ok: false, "datacoord", "datanode", "Unavailable: inside"),
+            new(2_900, 3_500, Ok: false, "datacoord", "datanode", "DeadlineExceeded: ran out of the window"),
+            new(3_100, 3_200, Ok: false, "querycoord", "querynode", "Unavailable: between the faults"),
+            new(6_001, 6_050, Ok: false, "indexcoord", "indexnode", "Unavailable: after the last"),
+            new(4_000, 4_100, Ok: true, "rootcoord", "querynode"),
+        ];
+
+        var lost = ChaosChecker.CallsFailedOutsideFaults(calls, windows);
+
+        Assert.Equal(["querycoord", "indexcoord"], lost.Select(c => c.CoordinatorRole));
+    }
+
+    [Fact]
     public void Plan_WithoutPartitions_DrawsOnlyProcessKinds()
     {
         var plan = ChaosPlan.Create(42, Roles, ChaosFaultKinds.Process).Take(60).ToList();
