@@ -1,6 +1,4 @@
 using Coordinators.Actors.Etcd;
-using Mvccpb;
-using Akka;
 using Akka.Actor;
 using Coordinators.Actors.Model;
 
@@ -9,7 +7,7 @@ namespace Coordinators.Actors.Sessions;
 /// <summary>The background readers of a live session; they only translate etcd streams into messages.</summary>
 public sealed partial class SessionActor
 {
-    private static async Task PumpKeepAliveAsync(LeaseKeepAlive keepAlive, int generation, IActorRef self, SessionActorSettings settings, GenerationBox current)
+    private static async Task PumpKeepAliveAsync(ISessionKeepAlive keepAlive, int generation, IActorRef self, SessionActorSettings settings, TimeProvider time, GenerationBox current)
     {
         try
         {
@@ -24,7 +22,7 @@ public sealed partial class SessionActor
                             settings.Guard.Acknowledged(ack.SentTimestamp);
                         }
                         Telemetry.KeepAliveRoundTrip.Record(
-                            settings.Etcd.Options.TimeProvider.GetElapsedTime(ack.SentTimestamp, ack.ReceivedTimestamp).TotalSeconds,
+                            time.GetElapsedTime(ack.SentTimestamp, ack.ReceivedTimestamp).TotalSeconds,
                             Telemetry.RoleTag(settings.Role));
                         self.Tell(new LeaseAcked(generation));
                         break;
@@ -41,19 +39,12 @@ public sealed partial class SessionActor
         }
     }
 
-    private static async Task PumpOwnKeyAsync(EtcdClient etcd, string key, long fromRevision, int generation, IActorRef self, CancellationToken ct)
+    private static async Task PumpOwnKeyAsync(ISessionStore store, string key, long fromRevision, int generation, IActorRef self, CancellationToken ct)
     {
         try
         {
-            var options = new WatchOptions { StartRevision = fromRevision, NoPut = true };
-            await foreach (var response in etcd.Watch(key, options, ct).ConfigureAwait(false))
-            {
-                if (response.Events.Any(e => e.Type == Event.Types.EventType.Delete))
-                {
-                    self.Tell(new OwnKeyDeleted(generation));
-                    return;
-                }
-            }
+            await store.WatchDeleteAsync(key, fromRevision, ct).ConfigureAwait(false);
+            self.Tell(new OwnKeyDeleted(generation));
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {

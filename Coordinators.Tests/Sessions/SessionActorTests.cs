@@ -116,6 +116,31 @@ public sealed class SessionActorTests(EtcdSingleFixture etcd, ITestOutputHelper 
     }
 
     [Fact]
+    public async Task Shutdown_ChildNeverResigns_LeaseRevokedAfterTheResignTimeout()
+    {
+        var options = _options with { Election = _options.Election with { ResignTimeout = TimeSpan.FromMilliseconds(300) } };
+        var host = new ComponentHost(Roles.RootCoord, _loggers);
+        host.SetAddress("127.0.0.1:1");
+        var probe = CreateTestProbe();
+        var session = Sys.ActorOf(SessionActor.Props(new SessionActorSettings
+        {
+            Etcd = etcd.Client, Layout = Layout, Host = host, Options = options,
+            Guard = SessionActorSettings.CreateGuard(options, TimeProvider.System),
+            // A child that never answers Resign: the shutdown must go on without it.
+            Children = [("coordinator", Akka.TestKit.TestActors.BlackHoleActor.Props)],
+        }));
+        session.Tell(new SubscribeSession(probe.Ref));
+        var s = (await probe.ExpectMsgAsync<SessionEstablished>(Wait)).Session;
+
+        await session.Ask<Done>(ShutdownSession.Instance, Wait);
+
+        Assert.Equal(-1, (await etcd.Client.LeaseTimeToLiveAsync(s.LeaseId)).TTL);
+        Assert.Equal(0, host.ServerId);
+        // Asked again once finished: answered at once.
+        await session.Ask<Done>(ShutdownSession.Instance, Wait);
+    }
+
+    [Fact]
     public async Task Session_KeptAlivePastTtl_GuardValidAndKeyStays()
     {
         var host = new ComponentHost(Roles.QueryNode, _loggers);
