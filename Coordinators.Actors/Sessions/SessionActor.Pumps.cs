@@ -7,7 +7,7 @@ namespace Coordinators.Actors.Sessions;
 /// <summary>The background readers of a live session; they only translate etcd streams into messages.</summary>
 public sealed partial class SessionActor
 {
-    private static async Task PumpKeepAliveAsync(ISessionKeepAlive keepAlive, int generation, IActorRef self, SessionActorSettings settings, TimeProvider time, GenerationBox current)
+    private static async Task PumpKeepAliveAsync(ISessionKeepAlive keepAlive, int generation, IActorRef self, SessionActorSettings settings, TimeProvider time, GenerationBox current, AckClock acks)
     {
         try
         {
@@ -24,7 +24,7 @@ public sealed partial class SessionActor
                         Telemetry.KeepAliveRoundTrip.Record(
                             time.GetElapsedTime(ack.SentTimestamp, ack.ReceivedTimestamp).TotalSeconds,
                             Telemetry.RoleTag(settings.Role));
-                        self.Tell(new LeaseAcked(generation));
+                        acks.Acknowledged(ack.ReceivedTimestamp);
                         break;
                     case LeaseLost lost:
                         self.Tell(new LeaseEnded(generation, $"{lost.Reason}: {lost.Detail}"));

@@ -51,9 +51,8 @@ public sealed partial class SessionActor : ReceiveActor, IWithTimers
         Receive<EstablishSession>(m => m.Generation == _generation.Value && !_stopping, _ => StartBuild());
         Receive<SessionBuilt>(OnBuilt);
         Receive<SessionBuildFailed>(m => m.Generation == _generation.Value && !_stopping, OnBuildFailed);
-        Receive<LeaseAcked>(m => IsCurrent(m.Generation), _ => Timers.StartSingleTimer(AckTimerKey, new AckDeadline(_generation.Value), _settings.Options.Session.Ttl));
         Receive<LeaseEnded>(m => IsCurrent(m.Generation), m => Lose("keep-alive ended: " + m.Reason));
-        Receive<AckDeadline>(m => IsCurrent(m.Generation), _ => Lose($"no keep-alive acknowledgement for {_settings.Options.Session.Ttl.TotalSeconds:0.#}s"));
+        Receive<AckDeadline>(m => IsCurrent(m.Generation), _ => OnAckDeadline());
         Receive<OwnKeyDeleted>(m => IsCurrent(m.Generation), _ => Lose("own session key was deleted"));
         Receive<OwnKeyWatchFailed>(m => IsCurrent(m.Generation), m => Lose("watch of own session key failed: " + m.Error.Message));
         Receive<SubscribeSession>(OnSubscribe);
@@ -65,7 +64,6 @@ public sealed partial class SessionActor : ReceiveActor, IWithTimers
         Receive<Terminated>(t => _subscribers.Remove(t.ActorRef));
         // Stale generations and leftovers are expected after a loss; drop them quietly.
         Receive<SessionBuildFailed>(_ => { });
-        Receive<LeaseAcked>(_ => { });
         Receive<LeaseEnded>(_ => { });
         Receive<AckDeadline>(_ => { });
         Receive<OwnKeyDeleted>(_ => { });
@@ -130,9 +128,10 @@ public sealed partial class SessionActor : ReceiveActor, IWithTimers
         var session = built.Session;
         var watchCts = CancellationTokenSource.CreateLinkedTokenSource(_life.Token);
         var key = _settings.Layout.SessionKey(session.Role, session.ServerId);
-        var keepAlivePump = PumpKeepAliveAsync(built.KeepAlive, generation, Self, _settings, _time, _generation);
+        var acks = new AckClock(_time.GetTimestamp());
+        var keepAlivePump = PumpKeepAliveAsync(built.KeepAlive, generation, Self, _settings, _time, _generation, acks);
         var watchPump = PumpOwnKeyAsync(_store, key, built.Revision + 1, generation, Self, watchCts.Token);
-        _live = new LiveSession(session, built.Revision, built.KeepAlive, watchCts, Task.WhenAll(keepAlivePump, watchPump));
+        _live = new LiveSession(session, built.Revision, built.KeepAlive, watchCts, Task.WhenAll(keepAlivePump, watchPump), acks);
         Timers.StartSingleTimer(AckTimerKey, new AckDeadline(generation), _settings.Options.Session.Ttl);
         SessionLog.Established(Log, session.Role, session.ServerId, session.LeaseId, _settings.Options.Session.Ttl.TotalSeconds, _time.GetElapsedTime(_buildStarted).TotalMilliseconds);
         Host.SetSession(session.ServerId, session.LeaseId, $"session {session.ServerId} registered");
@@ -141,6 +140,19 @@ public sealed partial class SessionActor : ReceiveActor, IWithTimers
             Host.SetState(StateCode.Healthy, "session re-established");
         }
         Broadcast(new SessionEstablished(session, built.Revision));
+    }
+
+    /// <summary>The TTL since the last acknowledgement has passed: the session is lost; otherwise wait for the rest of it.</summary>
+    private void OnAckDeadline()
+    {
+        var ttl = _settings.Options.Session.Ttl;
+        var since = _time.GetElapsedTime(_live!.Acks.Last);
+        if (since >= ttl)
+        {
+            Lose($"no keep-alive acknowledgement for {ttl.TotalSeconds:0.#}s");
+            return;
+        }
+        Timers.StartSingleTimer(AckTimerKey, new AckDeadline(_generation.Value), ttl - since);
     }
 
     private void OnBuildFailed(SessionBuildFailed failed)
@@ -235,7 +247,20 @@ public sealed partial class SessionActor : ReceiveActor, IWithTimers
         await keepAlive.DisposeAsync();
     }
 
-    private sealed record LiveSession(SessionInfo Session, long Revision, ISessionKeepAlive KeepAlive, CancellationTokenSource WatchCts, Task Pumps);
+    private sealed record LiveSession(SessionInfo Session, long Revision, ISessionKeepAlive KeepAlive, CancellationTokenSource WatchCts, Task Pumps, AckClock Acks);
+
+    /// <summary>
+    /// When the live session's keep-alive was last acknowledged (monotonic), written by its pump: the deadline timer
+    /// reads it instead of being re-armed by a message per acknowledgement.
+    /// </summary>
+    private sealed class AckClock(long start)
+    {
+        private long _last = start;
+
+        public long Last => Volatile.Read(ref _last);
+
+        public void Acknowledged(long at) => Volatile.Write(ref _last, at);
+    }
 
     /// <summary>The current generation, shared with the pumps so a stale pump cannot refresh the guard.</summary>
     private sealed class GenerationBox

@@ -50,8 +50,6 @@ internal sealed record SessionBuilt(int Generation, SessionInfo Session, long Re
 
 internal sealed record SessionBuildFailed(int Generation, Exception Error);
 
-internal sealed record LeaseAcked(int Generation);
-
 internal sealed record LeaseEnded(int Generation, string Reason);
 
 internal sealed record AckDeadline(int Generation);
