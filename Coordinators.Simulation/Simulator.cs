@@ -5,9 +5,9 @@ using Akka.Configuration;
 namespace Coordinators.Simulation;
 
 /// <summary>
-/// Deterministic simulation of the election: the real <see cref="Coordinators.Actors.Election.CoordinatorActor"/>
-/// of each simulated process on Akka's TestScheduler and a calling-thread dispatcher, against a model etcd with
-/// seeded faults. One seed fixes every interleaving; <see cref="Run(int, SimulationOptions)"/> returns the summary
+/// Deterministic simulation of the election: the real <see cref="Coordinators.Actors.Sessions.SessionActor"/> and its
+/// <see cref="Coordinators.Actors.Election.CoordinatorActor"/> of each simulated process on Akka's TestScheduler and a
+/// calling-thread dispatcher, against a model etcd with seeded faults. One seed fixes every interleaving; <see cref="Run(int, SimulationOptions)"/> returns the summary
 /// with a trace hash that is the same on every run. Not thread-safe: one run at a time per simulator.
 /// </summary>
 public sealed class Simulator : IDisposable
@@ -51,7 +51,7 @@ public sealed class Simulator : IDisposable
         {
             var id = DispatcherId(_slots.Count);
             var clock = new SlotClock();
-            // CoordinatorActorSettings wants a client (for its options and clock); this one never connects.
+            // The actors' settings want a client (the CoordinatorActor reads its clock); this one never connects.
             var etcd = new Coordinators.Actors.Etcd.EtcdClient(new Coordinators.Actors.Etcd.EtcdClientOptions { Endpoints = ["http://127.0.0.1:1"], TimeProvider = clock });
             _slots.Add(new Slot(id, Register(id), clock, etcd));
         }
