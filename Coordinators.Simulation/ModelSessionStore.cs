@@ -8,7 +8,7 @@ namespace Coordinators.Simulation;
 
 /// <summary>
 /// The session's store operations of one simulated process against the model etcd, each through the faulty network as
-/// <see cref="EtcdSessionStore"/> makes it: the ServerID counter Txn, lease grant, session-key put, the watch of the own
+/// <see cref="EtcdSessionStore"/> makes it: the ServerID counter Txn, lease grant, session-key put and read, the watch of the own
 /// key (<see cref="ModelWatch"/>), revoke (NotFound when the lease is gone), and a keep-alive (<see cref="ModelKeepAlive"/>).
 /// Its clock is the process's drifting one. A caller that gives up (its token fires) sees its call cancelled at once.
 /// </summary>
@@ -58,6 +58,9 @@ internal sealed class ModelSessionStore(SimProcess process, SimWorld world) : IS
         });
         return outcome.Task;
     }
+
+    public Task<KeyRevisions> GetCreateRevisionAsync(string key, CancellationToken ct) =>
+        SimTasks.Cancellable(Net.Call(process, "session read", () => new KeyRevisions(Etcd.CreateRevision(key), Etcd.Revision)), ct);
 
     public Task RevokeLeaseAsync(long leaseId, CancellationToken ct)
     {

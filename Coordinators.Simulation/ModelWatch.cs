@@ -45,6 +45,10 @@ internal static class ModelWatch
             }
             if (created.Error is { } error)
             {
+                if (error is EtcdCompactedException compacted)
+                {
+                    loop.Trace($"p{process.Id} watch of {key} from {fromRevision} refused: compacted up to {compacted.CompactRevision}");
+                }
                 return new End(false, error);
             }
             var unregister = created.Value!;

@@ -53,6 +53,12 @@ internal sealed class EtcdSessionStore(EtcdClient etcd) : ISessionStore
         throw new InvalidOperationException($"the watch of {key} ended without a delete");
     }
 
+    public async Task<KeyRevisions> GetCreateRevisionAsync(string key, CancellationToken ct)
+    {
+        var range = await etcd.GetAsync(key, cancellationToken: ct).ConfigureAwait(false);
+        return new KeyRevisions(range.Kvs.Count == 0 ? 0 : range.Kvs[0].CreateRevision, range.Header.Revision);
+    }
+
     public Task RevokeLeaseAsync(long leaseId, CancellationToken ct) => etcd.RevokeLeaseAsync(leaseId, ct);
 
     /// <summary>The client's <see cref="LeaseKeepAlive"/> as the session sees it.</summary>

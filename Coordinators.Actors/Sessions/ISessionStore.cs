@@ -35,6 +35,9 @@ internal interface ISessionStore
     /// </summary>
     Task WatchDeleteAsync(string key, long fromRevision, CancellationToken ct);
 
+    /// <summary>Reads a key: its CreateRevision (0 when absent) and the revision of the read.</summary>
+    Task<KeyRevisions> GetCreateRevisionAsync(string key, CancellationToken ct);
+
     /// <summary>Revokes a lease (its keys go with it); an RpcException with NotFound when it is already gone.</summary>
     Task RevokeLeaseAsync(long leaseId, CancellationToken ct);
 }
@@ -44,6 +47,9 @@ internal sealed record CounterSwap(bool Succeeded, long ModRevision, string? Val
 {
     public static readonly CounterSwap Swapped = new(true, 0, null);
 }
+
+/// <summary>A key's CreateRevision (0 when it is absent) as of <paramref name="Revision"/>, the read's header revision.</summary>
+internal readonly record struct KeyRevisions(long CreateRevision, long Revision);
 
 /// <summary>A running keep-alive of one lease: its acknowledgements, then at most one loss; dispose to stop it.</summary>
 internal interface ISessionKeepAlive : IAsyncDisposable

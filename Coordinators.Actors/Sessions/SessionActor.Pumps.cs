@@ -1,4 +1,6 @@
 using Coordinators.Actors.Etcd;
+using Grpc.Core;
+using Microsoft.Extensions.Logging;
 using Akka.Actor;
 using Coordinators.Actors.Model;
 
@@ -39,11 +41,36 @@ public sealed partial class SessionActor
         }
     }
 
-    private static async Task PumpOwnKeyAsync(ISessionStore store, string key, long fromRevision, int generation, IActorRef self, CancellationToken ct)
+    /// <summary>
+    /// Watches the own session key (created at <paramref name="createRevision"/>) for its DELETE. A watch that resumed
+    /// after a broken stream from a revision etcd has compacted since (a key that never changes leaves the watch's
+    /// revision behind) says nothing about the key: it is read, and while it is still the one created then, watched from
+    /// the read's revision + 1, as etcd's waitDelete does. Before, the session was given up for it.
+    /// </summary>
+    private static async Task PumpOwnKeyAsync(ISessionStore store, SessionInfo session, string key, long createRevision, int generation, IActorRef self,
+        SessionActorSettings settings, ILogger log, CancellationToken ct)
     {
         try
         {
-            await store.WatchDeleteAsync(key, fromRevision, ct).ConfigureAwait(false);
+            var from = createRevision + 1;
+            while (true)
+            {
+                try
+                {
+                    await store.WatchDeleteAsync(key, from, ct).ConfigureAwait(false);
+                    break;
+                }
+                catch (EtcdCompactedException e)
+                {
+                    var read = await ReadOwnKeyAsync(store, key, settings.Random, ct).ConfigureAwait(false);
+                    if (read.CreateRevision != createRevision)
+                    {
+                        break;
+                    }
+                    SessionLog.OwnKeyWatchResumed(log, session.Role, session.ServerId, e.CompactRevision, read.Revision + 1);
+                    from = read.Revision + 1;
+                }
+            }
             self.Tell(new OwnKeyDeleted(generation));
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -53,6 +80,26 @@ public sealed partial class SessionActor
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             self.Tell(new OwnKeyWatchFailed(generation, e));
+        }
+    }
+
+    /// <summary>
+    /// Reads the own key, retrying while etcd is unreachable (100 ms doubling to 1 s): an outage longer than the TTL
+    /// ends the session through the keep-alive, which cancels this.
+    /// </summary>
+    private static async Task<KeyRevisions> ReadOwnKeyAsync(ISessionStore store, string key, Random random, CancellationToken ct)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return await store.GetCreateRevisionAsync(key, ct).ConfigureAwait(false);
+            }
+            catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded && !ct.IsCancellationRequested)
+            {
+                var delay = Backoff.Delay(Math.Min(attempt, 4), TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1), 0.2, random.NextDouble());
+                await Task.Delay(delay, store.Time, ct).ConfigureAwait(false);
+            }
         }
     }
 }

@@ -130,7 +130,7 @@ public sealed partial class SessionActor : ReceiveActor, IWithTimers
         var key = _settings.Layout.SessionKey(session.Role, session.ServerId);
         var acks = new AckClock(_time.GetTimestamp());
         var keepAlivePump = PumpKeepAliveAsync(built.KeepAlive, generation, Self, _settings, _time, _generation, acks);
-        var watchPump = PumpOwnKeyAsync(_store, key, built.Revision + 1, generation, Self, watchCts.Token);
+        var watchPump = PumpOwnKeyAsync(_store, session, key, built.Revision, generation, Self, _settings, Log, watchCts.Token);
         _live = new LiveSession(session, built.Revision, built.KeepAlive, watchCts, Task.WhenAll(keepAlivePump, watchPump), acks);
         Timers.StartSingleTimer(AckTimerKey, new AckDeadline(generation), _settings.Options.Session.Ttl);
         SessionLog.Established(Log, session.Role, session.ServerId, session.LeaseId, _settings.Options.Session.Ttl.TotalSeconds, _time.GetElapsedTime(_buildStarted).TotalMilliseconds);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.RegularExpressions;
 using Coordinators.Simulation;
 using Xunit.Abstractions;
 
@@ -80,6 +81,20 @@ public sealed class SimulationTests(ITestOutputHelper output)
         Assert.Contains("is primary, term", found.Report, StringComparison.Ordinal);
         Assert.Equal(found.Summary, replay.Summary);
         Assert.Equal(found.Report, replay.Report);
+    }
+
+    [Fact]
+    public void OwnSessionKeyWatch_ResumedBelowACompaction_Seed1_SessionKept()
+    {
+        // Seed 1: etcd's leader loss breaks the watch streams; when etcd is back, a compaction has passed the revision
+        // the primary's own-key watch resumes from. Its key is still there: the session must not be given up for it.
+        var lines = new List<string>();
+        using var simulator = new Simulator();
+        var result = simulator.Run(1, new SimulationOptions { Failovers = 20, TraceSink = lines.Add });
+
+        Assert.Equal(0, result.Violations);
+        Assert.Contains(lines, l => Regex.IsMatch(l, "watch of /sim/session/rootcoord-[0-9]+ from [0-9]+ refused: compacted"));
+        Assert.DoesNotContain(lines, l => l.Contains("session lost: watch of own session key failed", StringComparison.Ordinal));
     }
 
     private SimulationResult FirstViolation(SimulationOptions options)
