@@ -44,6 +44,8 @@ internal sealed class SimLoop
     {
         if (Environment.CurrentManagedThreadId != _thread)
         {
+            // Recorded too: the exception may be swallowed by whatever task ran this on the other thread.
+            ForeignThread ??= $"an event scheduled from thread {Environment.CurrentManagedThreadId}: {Environment.StackTrace}";
             throw new InvalidOperationException($"the simulation was entered from thread {Environment.CurrentManagedThreadId}, not its own ({_thread}): {Environment.StackTrace}");
         }
         _events.Enqueue(action, (Now + Math.Max(0, delay), _seq++));

@@ -98,7 +98,7 @@ public sealed partial class SessionActor
             catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded && !ct.IsCancellationRequested)
             {
                 var delay = Backoff.Delay(Math.Min(attempt, 4), TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1), 0.2, random.NextDouble());
-                await Task.Delay(delay, store.Time, ct).ConfigureAwait(false);
+                await Backoff.WaitAsync(delay, store.Time, ct).ConfigureAwait(false);
             }
         }
     }

@@ -121,7 +121,7 @@ internal static class SessionBuilder
                 }
                 var delay = Backoff.Delay(attempt - 1, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1), 0.2, random.NextDouble());
                 SessionLog.AbandonedRevokeFailed(log, role, serverId, leaseId, attempt, e.Message, delay.TotalMilliseconds);
-                await Task.Delay(delay, time, ct).ConfigureAwait(false);
+                await Backoff.WaitAsync(delay, time, ct).ConfigureAwait(false);
             }
         }
     }
