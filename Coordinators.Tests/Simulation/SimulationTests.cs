@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 namespace Coordinators.Tests.Simulation;
 
 /// <summary>
-/// The deterministic simulation of the election: the real CoordinatorActor against the model etcd with faults. The
+/// The deterministic simulation of the election: the real SessionActor and CoordinatorActor against the model etcd with faults. The
 /// safety and liveness invariants hold over 100,000 failovers; with the lease guard or the fence switched off the
 /// simulator finds the violation those protect against; a seed replays to the same trace hash.
 /// </summary>
