@@ -11,8 +11,7 @@ namespace Coordinators.Simulation;
 /// The election's store operations of one simulated process against the model etcd, request by request as
 /// <see cref="EtcdElectionStore"/> makes them (ElectionQueries' campaign is a put Txn then a rank Txn, the fenced
 /// store checks the lease guard and then sends one Txn with the term compare), each through the faulty network.
-/// The watch resumes from its revision when its stream breaks, as EtcdClient.Watch does, and fails on compaction
-/// or a cancel by the server.
+/// The watch is <see cref="ModelWatch"/>, as the session's.
 /// </summary>
 internal sealed class ModelElectionStore(SimProcess process, SimNetwork net, ModelEtcd etcd, SimLoop loop) : IElectionStore
 {
@@ -46,76 +45,14 @@ internal sealed class ModelElectionStore(SimProcess process, SimNetwork net, Mod
 
     public async Task WatchDeleteAsync(string key, long fromRevision, IActorRef self, object deleted, Func<Exception, object> failed, CancellationToken ct)
     {
-        var attempt = 0;
-        while (!ct.IsCancellationRequested)
+        var end = await ModelWatch.RunAsync(process, net, etcd, loop, key, fromRevision, ct).ConfigureAwait(false);
+        if (end.Deleted)
         {
-            // true: the DELETE arrived; false: the stream broke and is resumed from the same revision.
-            var ended = new TaskCompletionSource<bool>();
-            Exception? serverCancel = null;
-            Action unregister;
-            try
-            {
-                unregister = await net.Call(process, "watch " + key, () => etcd.Watch(key, fromRevision,
-                    _ => net.Deliver(process, () => ended.TrySetResult(true)),
-                    () => net.Deliver(process, () => ended.TrySetResult(false)))).ConfigureAwait(false);
-            }
-            catch (RpcException) when (!ct.IsCancellationRequested)
-            {
-                // EtcdClient.Watch re-creates a broken stream (with backoff) from the same revision.
-                attempt++;
-                await net.Sleep(process, Math.Min(TimeSpan.FromSeconds(1).Ticks, TimeSpan.FromMilliseconds(50).Ticks << Math.Min(attempt, 5))).ConfigureAwait(false);
-                continue;
-            }
-            catch (Exception e) when (e is EtcdCompactedException or EtcdWatchCanceledException)
-            {
-                self.Tell(failed(e));
-                return;
-            }
-            attempt = 0;
-            if (net.FaultsOn && loop.Chance(net.Rates.WatchBreak))
-            {
-                loop.After(loop.Between(TimeSpan.FromMilliseconds(1), TimeSpan.FromSeconds(5)), () =>
-                {
-                    unregister();
-                    net.Deliver(process, () => ended.TrySetResult(false));
-                });
-            }
-            else if (net.FaultsOn && loop.Chance(net.Rates.WatchCancel))
-            {
-                loop.After(loop.Between(TimeSpan.FromMilliseconds(1), TimeSpan.FromSeconds(5)), () =>
-                {
-                    unregister();
-                    serverCancel = new EtcdWatchCanceledException("simulated: the server cancelled the watch");
-                    net.Deliver(process, () => ended.TrySetResult(false));
-                });
-            }
-            bool fired;
-            using (ct.Register(() => { unregister(); ended.TrySetCanceled(); }))
-            {
-                try
-                {
-                    fired = await ended.Task.ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-            }
-            if (ct.IsCancellationRequested)
-            {
-                return;
-            }
-            if (fired)
-            {
-                self.Tell(deleted);
-                return;
-            }
-            if (serverCancel is not null)
-            {
-                self.Tell(failed(serverCancel));
-                return;
-            }
-            loop.Trace($"p{process.Id} watch of {key} broke, resuming from {fromRevision}");
+            self.Tell(deleted);
+        }
+        else if (end.Error is { } error)
+        {
+            self.Tell(failed(error));
         }
     }
 

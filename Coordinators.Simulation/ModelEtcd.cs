@@ -1,4 +1,6 @@
 using Coordinators.Actors.Etcd;
+using Coordinators.Actors.Sessions;
+using Grpc.Core;
 
 namespace Coordinators.Simulation;
 
@@ -55,7 +57,7 @@ internal sealed class ModelEtcd(SimLoop loop, string electionPrefix)
         return id;
     }
 
-    /// <summary>Renews the lease; returns its TTL, or 0 when it is gone (etcd's TTL &lt;= 0 answer).</summary>
+    /// <summary>Renews the lease; returns its TTL in seconds, or 0 when it is gone (etcd's TTL &lt;= 0 answer).</summary>
     public long KeepAlive(long lease)
     {
         if (!_leases.TryGetValue(lease, out var l))
@@ -63,16 +65,19 @@ internal sealed class ModelEtcd(SimLoop loop, string electionPrefix)
             return 0;
         }
         l.Expiry = loop.Now + l.Ttl;
-        return l.Ttl;
+        return l.Ttl / TimeSpan.TicksPerSecond;
     }
 
-    public void Revoke(long lease, string why)
+    /// <summary>Revokes the lease and deletes its keys; false when there is no such lease.</summary>
+    public bool Revoke(long lease, string why)
     {
-        if (_leases.Remove(lease, out var l))
+        if (!_leases.Remove(lease, out var l))
         {
-            loop.Trace($"etcd lease {lease:x} {why}");
-            Delete([.. l.Keys.Order(StringComparer.Ordinal)]);
+            return false;
         }
+        loop.Trace($"etcd lease {lease:x} {why}");
+        Delete([.. l.Keys.Order(StringComparer.Ordinal)]);
+        return true;
     }
 
     /// <summary>The lessor tick: revokes every lease past its expiry.</summary>
@@ -153,6 +158,30 @@ internal sealed class ModelEtcd(SimLoop loop, string electionPrefix)
         return _keys[key].Create;
     }
 
+    /// <summary>The session's ServerID counter: If ModRevision(key) == modRevision Then Put Else Get.</summary>
+    public CounterSwap CompareAndPut(string key, long modRevision, string value)
+    {
+        var found = _keys.TryGetValue(key, out var kv);
+        if ((found ? kv!.Mod : 0) != modRevision)
+        {
+            return found ? new CounterSwap(false, kv!.Mod, kv.Value) : new CounterSwap(false, 0, null);
+        }
+        Put(key, value, 0);
+        return CounterSwap.Swapped;
+    }
+
+    /// <summary>The session key: If CreateRevision(key) == 0 Then Put(lease); the revision, or null when it exists.</summary>
+    public long? PutIfAbsent(string key, string value, long lease)
+    {
+        if (_keys.ContainsKey(key))
+        {
+            return null;
+        }
+        Put(key, value, lease);
+        loop.Trace($"etcd put {key} lease={lease:x} rev={Revision}");
+        return Revision;
+    }
+
     /// <summary>ElectionQueries.RankAsync: the nearest predecessor while the own key has <paramref name="term"/>.</summary>
     public (bool OwnKeyGone, string? Predecessor, long Revision) Rank(string prefix, string key, long term)
     {
@@ -224,7 +253,7 @@ internal sealed class ModelEtcd(SimLoop loop, string electionPrefix)
     {
         if (lease != 0 && !_leases.ContainsKey(lease))
         {
-            throw new InvalidOperationException($"etcdserver: requested lease not found ({lease:x})");
+            throw new RpcException(new Status(StatusCode.NotFound, $"etcdserver: requested lease not found ({lease:x})"));
         }
         Revision++;
         var create = _keys.TryGetValue(key, out var old) ? old.Create : Revision;

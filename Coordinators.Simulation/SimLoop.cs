@@ -31,6 +31,9 @@ internal sealed class SimLoop
 
     public int KeepLines { get; }
 
+    /// <summary>The first trace line written from another thread than the simulator's, with its stack; null while none was.</summary>
+    public string? ForeignThread { get; private set; }
+
     /// <summary>Lines traced so far.</summary>
     public long TraceLines { get; private set; }
 
@@ -41,6 +44,8 @@ internal sealed class SimLoop
     {
         if (Environment.CurrentManagedThreadId != _thread)
         {
+            // Recorded too: the exception may be swallowed by whatever task ran this on the other thread.
+            ForeignThread ??= $"an event scheduled from thread {Environment.CurrentManagedThreadId}: {Environment.StackTrace}";
             throw new InvalidOperationException($"the simulation was entered from thread {Environment.CurrentManagedThreadId}, not its own ({_thread}): {Environment.StackTrace}");
         }
         _events.Enqueue(action, (Now + Math.Max(0, delay), _seq++));
@@ -76,6 +81,12 @@ internal sealed class SimLoop
     /// <summary>Appends a trace line (prefixed with the virtual time) to the hash and the recent lines.</summary>
     public void Trace(string line)
     {
+        if (Environment.CurrentManagedThreadId != _thread)
+        {
+            // Something of a process ran on another thread: the seed no longer fixes the run. Reported by the world's next step.
+            ForeignThread ??= $"'{line}' traced from thread {Environment.CurrentManagedThreadId}: {Environment.StackTrace}";
+            return;
+        }
         var text = string.Create(CultureInfo.InvariantCulture, $"{Now / (double)TimeSpan.TicksPerMillisecond,10:F3}ms {line}");
         _hash.AppendData(Encoding.UTF8.GetBytes(text + "\n"));
         TraceLines++;

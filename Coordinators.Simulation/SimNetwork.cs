@@ -55,10 +55,17 @@ internal sealed class SimNetwork(SimLoop loop, ModelEtcd etcd)
         return loop.Between(Fast, TimeSpan.FromMilliseconds(3));
     }
 
-    /// <summary>Sends a request of <paramref name="process"/> applying <paramref name="apply"/> at the model when it arrives.</summary>
+    /// <summary>
+    /// Sends a request of <paramref name="process"/> applying <paramref name="apply"/> at the model when it arrives. A dead
+    /// process sends nothing (what its stopping actors still ask for never leaves): the task never completes.
+    /// </summary>
     public Task<T> Call<T>(SimProcess process, string what, Func<T> apply)
     {
         var answer = new TaskCompletionSource<T>();
+        if (!process.Alive)
+        {
+            return answer.Task;
+        }
         var failBefore = FaultsOn && loop.Chance(Rates.FailBefore);
         var lost = FaultsOn && loop.Chance(Rates.LostAnswer);
         loop.After(Delay(), () =>
@@ -93,10 +100,10 @@ internal sealed class SimNetwork(SimLoop loop, ModelEtcd etcd)
     public void Deliver(SimProcess process, Action deliver) => Answer(process, deliver);
 
     /// <summary>A task that completes after <paramref name="delay"/> ticks if the process still lives (later if it is paused then).</summary>
-    public Task Sleep(SimProcess process, long delay)
+    public Task<bool> Sleep(SimProcess process, long delay)
     {
-        var done = new TaskCompletionSource();
-        loop.After(delay, () => process.Deliver(done.SetResult));
+        var done = new TaskCompletionSource<bool>();
+        loop.After(delay, () => process.Deliver(() => done.SetResult(true)));
         return done.Task;
     }
 

@@ -2,7 +2,6 @@ using Akka.Actor;
 using Coordinators.Actors.Components;
 using Coordinators.Actors.Config;
 using Coordinators.Actors.Election;
-using Coordinators.Actors.Etcd;
 using Coordinators.Actors.Model;
 using Coordinators.Actors.Sessions;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -10,22 +9,18 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Coordinators.Simulation;
 
 /// <summary>
-/// One simulated process of the role: the real <see cref="CoordinatorActor"/> on its slot's gated dispatcher, its
-/// own drifting clock behind the lease guard, and a session model that does what SessionActor
-/// does on the wire: grant a lease (the guard counts from the grant's send time), keep it alive every TTL/10
-/// (each acknowledgement records its send time in the guard), lose the session on TTL &lt;= 0 or when no keep-alive
-/// was acknowledged for a TTL (guard reset, SessionLost, the lease revoked), and build a new one with backoff.
+/// One simulated process of the role, wired as ComponentRuntime wires a coordinator: the real <see cref="SessionActor"/>
+/// with the real <see cref="CoordinatorActor"/> as its child, both on the slot's gated dispatcher, sharing one
+/// <see cref="LeaseGuard"/> on the process's own drifting clock; the session on the model session store, the election
+/// on the model election store, and SimService as the role's service.
 /// </summary>
 internal sealed class SimProcess
 {
     private readonly SimWorld _world;
     private readonly GatedDispatcher _gate;
     private readonly List<Action> _held = [];
-    // Session model state; _generation changes on every loss so stale answers are ignored.
-    private int _generation;
-    private long _leaseId;
-    private long _lastAckLocal;
-    private int _buildAttempt;
+    // The ServerID last published on the host, to trace the session's changes.
+    private long _serverId;
 
     public SimProcess(SimWorld world, int id, int slot, Simulator.Slot slotParts, long driftPpm)
     {
@@ -34,27 +29,40 @@ internal sealed class SimProcess
         Slot = slot;
         _gate = slotParts.Gate;
         DriftPpm = driftPpm;
-        Clock = new DriftingClock(world.Loop, driftPpm);
+        Clock = new DriftingClock(world.Loop, driftPpm) { Deliver = Deliver };
         var options = world.Options;
         Guard = options.GuardDisabled
             ? new LeaseGuard(Clock, TimeSpan.FromDays(3650), TimeSpan.Zero)
             : new LeaseGuard(Clock, options.Session.Ttl, options.Session.LeaseGuardMargin);
         Host = new ComponentHost(Roles.RootCoord, NullLoggerFactory.Instance, Clock);
+        Host.SetAddress($"p{id}");
+        Host.StateChanged += OnStateChanged;
         Service = new SimService(this, world);
         slotParts.Clock.Current = Clock;
-        var settings = new CoordinatorActorSettings
+        var coordinatorsOptions = new CoordinatorsOptions { Session = options.Session };
+        var coordinator = CoordinatorActor.Props(new CoordinatorActorSettings
         {
             Etcd = slotParts.Etcd,
             Layout = world.Layout,
             Host = Host,
-            Options = new CoordinatorsOptions { Session = options.Session },
+            Options = coordinatorsOptions,
             Guard = Guard,
             Service = Service,
             Store = new ModelElectionStore(this, world.Net, world.Etcd, world.Loop),
-        };
-        Actor = world.System.ActorOf(CoordinatorActor.Props(settings).WithDispatcher(slotParts.DispatcherId));
+        }).WithDispatcher(slotParts.DispatcherId);
         world.Loop.Trace($"p{Id} started in slot {slot}, clock drift {driftPpm} ppm");
-        Build();
+        Session = world.System.ActorOf(SessionActor.Props(new SessionActorSettings
+        {
+            Etcd = slotParts.Etcd,
+            Layout = world.Layout,
+            Host = Host,
+            Options = coordinatorsOptions,
+            Guard = Guard,
+            Children = [("coordinator", coordinator)],
+            MinBackoff = options.MinBackoff,
+            Store = new ModelSessionStore(this, world),
+            Random = world.Loop.Random,
+        }).WithDispatcher(slotParts.DispatcherId), $"s{world.Seed}-p{id}");
     }
 
     public int Id { get; }
@@ -75,7 +83,8 @@ internal sealed class SimProcess
 
     public SimService Service { get; }
 
-    public IActorRef Actor { get; }
+    /// <summary>The process's SessionActor (the CoordinatorActor is its child).</summary>
+    public IActorRef Session { get; }
 
     /// <summary>True while the process believes it is primary: its component reports Healthy.</summary>
     public bool BelievesPrimary => Alive && Host.State == StateCode.Healthy;
@@ -103,7 +112,7 @@ internal sealed class SimProcess
         _world.Loop.Trace($"p{Id} paused");
     }
 
-    /// <summary>Releases the actor's held messages and timers, then (a moment later, as another thread would) the session's.</summary>
+    /// <summary>Releases the actors' held messages and timers, then (a moment later, as another thread would) the rest: network answers, keep-alive, timers of its clock.</summary>
     public void Resume()
     {
         _world.Loop.Trace($"p{Id} resumed");
@@ -126,7 +135,7 @@ internal sealed class SimProcess
         End();
     }
 
-    /// <summary>A clean stop, as ShutdownSession: the coordinator resigns, then the lease is revoked, then the process exits.</summary>
+    /// <summary>A clean stop, as ComponentRuntime's: ShutdownSession (the coordinator resigns, the lease is revoked), then the process exits.</summary>
     public void Stop()
     {
         _world.Loop.Trace($"p{Id} stopping cleanly");
@@ -134,24 +143,13 @@ internal sealed class SimProcess
         {
             Resume();
         }
-        _world.Reply(Actor, Resign.Instance, _ =>
+        _world.Reply(Session, ShutdownSession.Instance, _ =>
         {
             if (!Alive)
             {
                 return;
             }
-            _generation++;
-            Guard.Reset();
-            var lease = _leaseId;
-            if (lease != 0)
-            {
-                _world.Observe(_world.Net.Call(this, "revoke", () =>
-                {
-                    _world.Etcd.Revoke(lease, "revoked");
-                    return true;
-                }), _ => { }, _ => { });
-            }
-            _world.Loop.Trace($"p{Id} exited after resigning");
+            _world.Loop.Trace($"p{Id} exited after its session closed");
             End();
         });
     }
@@ -160,104 +158,17 @@ internal sealed class SimProcess
     {
         Alive = false;
         _held.Clear();
-        _world.System.Stop(Actor);
+        _world.System.Stop(Session);
         // A paused mailbox must run to process the stop; its held messages then go nowhere.
         _gate.Resume();
     }
 
-    private void Build()
+    private void OnStateChanged(ComponentStateSnapshot s)
     {
-        var generation = ++_generation;
-        var sentAt = Clock.GetTimestamp();
-        var grant = _world.Net.Call(this, "grant", () => _world.Etcd.Grant(_world.Options.Session.Ttl));
-        _world.Observe(grant, lease =>
+        if (s.ServerId != _serverId)
         {
-            if (generation != _generation)
-            {
-                return;
-            }
-            _buildAttempt = 0;
-            _leaseId = lease;
-            Guard.Reset();
-            Guard.Acknowledged(sentAt);
-            _lastAckLocal = Clock.GetTimestamp();
-            var session = new SessionInfo { ServerId = Id * 100 + generation, Role = Roles.RootCoord, Address = $"p{Id}", LeaseId = lease };
-            _world.Loop.Trace($"p{Id} session {session.ServerId} established on lease {lease:x}");
-            Actor.Tell(new SessionEstablished(session, _world.Etcd.Revision));
-            ScheduleKeepAlive(generation);
-        }, error =>
-        {
-            if (generation != _generation)
-            {
-                return;
-            }
-            _buildAttempt++;
-            var delay = Math.Min(TimeSpan.FromSeconds(1).Ticks, TimeSpan.FromMilliseconds(100).Ticks << Math.Min(_buildAttempt, 4));
-            _world.Loop.Trace($"p{Id} session build failed ({error.GetType().Name}), retry in {delay / TimeSpan.TicksPerMillisecond} ms");
-            _world.Loop.After(delay, () => Deliver(() =>
-            {
-                if (generation == _generation)
-                {
-                    Build();
-                }
-            }));
-        });
-    }
-
-    private void ScheduleKeepAlive(int generation) =>
-        _world.Loop.After(_world.Options.Session.KeepAliveInterval, () => Deliver(() => KeepAlive(generation)));
-
-    private void KeepAlive(int generation)
-    {
-        if (generation != _generation)
-        {
-            return;
+            _serverId = s.ServerId;
+            _world.Loop.Trace($"p{Id} {s.Reason}" + (s.ServerId == 0 ? "" : $" (lease {Host.LeaseId:x})"));
         }
-        // SessionActor's ack deadline: no acknowledgement for a whole TTL means the session is gone.
-        if (Clock.GetElapsedTime(_lastAckLocal) >= _world.Options.Session.Ttl)
-        {
-            Lose($"no keep-alive acknowledgement for {_world.Options.Session.Ttl.TotalSeconds:0.#}s");
-            return;
-        }
-        var sentAt = Clock.GetTimestamp();
-        var lease = _leaseId;
-        _world.Observe(_world.Net.Call(this, "keep-alive", () => _world.Etcd.KeepAlive(lease)), ttl =>
-        {
-            if (generation != _generation)
-            {
-                return;
-            }
-            if (ttl <= 0)
-            {
-                Lose("keep-alive ended: lease expired (TTL <= 0)");
-                return;
-            }
-            Guard.Acknowledged(sentAt);
-            _lastAckLocal = Math.Max(_lastAckLocal, Clock.GetTimestamp());
-        }, _ => { });
-        ScheduleKeepAlive(generation);
-    }
-
-    private void Lose(string reason)
-    {
-        _generation++;
-        Guard.Reset();
-        var lease = _leaseId;
-        _leaseId = 0;
-        _world.Loop.Trace($"p{Id} session lost: {reason}");
-        Actor.Tell(new SessionLost(Id, lease, reason));
-        _world.Observe(_world.Net.Call(this, "revoke", () =>
-        {
-            _world.Etcd.Revoke(lease, "revoked (abandoned)");
-            return true;
-        }), _ => { }, _ => { });
-        var generation = _generation;
-        _world.Loop.After(_world.Options.MinBackoff, () => Deliver(() =>
-        {
-            if (generation == _generation)
-            {
-                Build();
-            }
-        }));
     }
 }

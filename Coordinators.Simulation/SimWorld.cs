@@ -14,7 +14,6 @@ internal sealed partial class SimWorld
 {
     private readonly Simulator _simulator;
     private readonly SimProcess?[] _slots;
-    private readonly List<Task> _observed = [];
     private int _nextId = 1;
     private (int Id, long Term) _lastPrimary;
     private long _maxTerm;
@@ -53,42 +52,6 @@ internal sealed partial class SimWorld
     public ActorSystem System => _simulator.System;
 
     private TestScheduler Scheduler => (TestScheduler)System.Scheduler;
-
-    /// <summary>Runs <paramref name="onValue"/> or <paramref name="onError"/> when the task ends (on the simulator's thread, inline).</summary>
-    public void Observe<T>(Task<T> task, Action<T> onValue, Action<Exception> onError)
-    {
-        if (_observed.Count > 256)
-        {
-            _observed.RemoveAll(t => t.IsCompleted);
-        }
-        _observed.Add(ObserveAsync(task, onValue, onError));
-    }
-
-    private async Task ObserveAsync<T>(Task<T> task, Action<T> onValue, Action<Exception> onError)
-    {
-        try
-        {
-            T value;
-            try
-            {
-                value = await task.ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                onError(e);
-                return;
-            }
-            onValue(value);
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            // A bug of the simulator itself: the run stops with it (Step rethrows).
-            _simulatorError ??= e;
-        }
-    }
-
-    // The first exception thrown by the simulator's own code; the run fails with it.
-    private Exception? _simulatorError;
 
     /// <summary>Tells <paramref name="target"/> <paramref name="message"/> and runs <paramref name="onReply"/> with its reply.</summary>
     public void Reply(IActorRef target, object message, Action<object> onReply) => _simulator.Reply(target, message, onReply);
@@ -152,9 +115,9 @@ internal sealed partial class SimWorld
             _schedulerAt = due;
         }
         Loop.RunDue();
-        if (_simulatorError is { } error)
+        if (Loop.ForeignThread is { } foreign)
         {
-            throw new InvalidOperationException($"the simulator failed at seed {Seed}, step {_steps}: {error.Message}", error);
+            throw new InvalidOperationException($"the simulation left its thread at seed {Seed}, step {_steps}: {foreign}");
         }
         _steps++;
         Check();

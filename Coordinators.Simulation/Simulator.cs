@@ -1,13 +1,14 @@
 using System.Globalization;
+using System.Runtime.ExceptionServices;
 using Akka.Actor;
 using Akka.Configuration;
 
 namespace Coordinators.Simulation;
 
 /// <summary>
-/// Deterministic simulation of the election: the real <see cref="Coordinators.Actors.Election.CoordinatorActor"/>
-/// of each simulated process on Akka's TestScheduler and a calling-thread dispatcher, against a model etcd with
-/// seeded faults. One seed fixes every interleaving; <see cref="Run(int, SimulationOptions)"/> returns the summary
+/// Deterministic simulation of the election: the real <see cref="Coordinators.Actors.Sessions.SessionActor"/> and its
+/// <see cref="Coordinators.Actors.Election.CoordinatorActor"/> of each simulated process on Akka's TestScheduler and a
+/// calling-thread dispatcher, against a model etcd with seeded faults. One seed fixes every interleaving; <see cref="Run(int, SimulationOptions)"/> returns the summary
 /// with a trace hash that is the same on every run. Not thread-safe: one run at a time per simulator.
 /// </summary>
 public sealed class Simulator : IDisposable
@@ -51,7 +52,7 @@ public sealed class Simulator : IDisposable
         {
             var id = DispatcherId(_slots.Count);
             var clock = new SlotClock();
-            // CoordinatorActorSettings wants a client (for its options and clock); this one never connects.
+            // The actors' settings want a client (the CoordinatorActor reads its clock); this one never connects.
             var etcd = new Coordinators.Actors.Etcd.EtcdClient(new Coordinators.Actors.Etcd.EtcdClientOptions { Endpoints = ["http://127.0.0.1:1"], TimeProvider = clock });
             _slots.Add(new Slot(id, Register(id), clock, etcd));
         }
@@ -86,23 +87,40 @@ public sealed class Simulator : IDisposable
         {
             throw new ArgumentOutOfRangeException(nameof(options), options.Failovers, "the simulation needs at least one failover (--failovers)");
         }
-        for (var slot = 0; slot < options.Processes; slot++)
+        // Continuations of completed store calls must run inline on the simulation's thread (that is what makes a seed fix
+        // every interleaving). .NET inlines them only without a SynchronizationContext (xunit's would post them elsewhere)
+        // and only while the stack has room (RuntimeHelpers.TryEnsureSufficientExecutionStack): chains of inline
+        // continuations and calling-thread mailboxes run deep, and on a test runner's thread one was seen to go to the
+        // thread pool. So every seed runs on a thread of its own with a large stack, the same in tests and the CLI.
+        SimulationResult? result = null;
+        ExceptionDispatchInfo? failure = null;
+        var thread = new Thread(() =>
         {
-            SlotParts(slot).Gate.Resume();
-        }
-        // Continuations of completed store calls must run inline on this thread (that is what makes a seed fix every
-        // interleaving); .NET inlines them only without a SynchronizationContext (xunit's would post them elsewhere).
-        var context = SynchronizationContext.Current;
-        SynchronizationContext.SetSynchronizationContext(null);
-        try
+            try
+            {
+                for (var slot = 0; slot < options.Processes; slot++)
+                {
+                    SlotParts(slot).Gate.Resume();
+                }
+                result = new SimWorld(this, seed, options).Run();
+            }
+            catch (Exception e)
+            {
+                failure = ExceptionDispatchInfo.Capture(e);
+            }
+        }, SimulationStackBytes)
         {
-            return new SimWorld(this, seed, options).Run();
-        }
-        finally
-        {
-            SynchronizationContext.SetSynchronizationContext(context);
-        }
+            Name = "simulation seed " + seed.ToString(CultureInfo.InvariantCulture),
+            IsBackground = true,
+        };
+        thread.Start();
+        thread.Join();
+        failure?.Throw();
+        return result!;
     }
+
+    // Reserved, not committed: only what the deepest chain touches is used.
+    private const int SimulationStackBytes = 256 * 1024 * 1024;
 
     internal void Reply(IActorRef target, object message, Action<object> onReply)
     {

@@ -14,4 +14,51 @@ internal static class Backoff
         var capped = Math.Min(max.TotalMilliseconds, exponential);
         return TimeSpan.FromMilliseconds(capped * (1 + (randomFactor * random)));
     }
+
+    /// <summary>
+    /// Waits <paramref name="delay"/> on <paramref name="time"/>'s clock. Unlike <c>Task.Delay(delay, time, ct)</c>, whose
+    /// continuations always go to the thread pool, the caller continues where the timer fired or the token was
+    /// cancelled: on a pool thread in production, on the simulator's one thread under its clock.
+    /// </summary>
+    public static Task WaitAsync(TimeSpan delay, TimeProvider time, CancellationToken ct)
+    {
+        if (ct.IsCancellationRequested)
+        {
+            return Task.FromCanceled(ct);
+        }
+        return delay <= TimeSpan.Zero ? Task.CompletedTask : new Waiter(delay, time, ct).Task;
+    }
+
+    /// <summary>One wait: completed by its timer or cancelled by its token, whichever comes first; both released then.</summary>
+    private sealed class Waiter : TaskCompletionSource
+    {
+        // Null only while the constructor runs.
+        private readonly ITimer? _timer;
+        private readonly CancellationTokenRegistration _registration;
+
+        public Waiter(TimeSpan delay, TimeProvider time, CancellationToken ct)
+        {
+            _timer = time.CreateTimer(static s => ((Waiter)s!).End(null), this, delay, Timeout.InfiniteTimeSpan);
+            _registration = ct.Register(static (s, token) => ((Waiter)s!).End(token), this);
+            if (Task.IsCompleted)
+            {
+                // Ended before both were in place.
+                Release();
+            }
+        }
+
+        private void End(CancellationToken? cancelled)
+        {
+            if (cancelled is { } token ? TrySetCanceled(token) : TrySetResult())
+            {
+                Release();
+            }
+        }
+
+        private void Release()
+        {
+            _timer?.Dispose();
+            _registration.Dispose();
+        }
+    }
 }

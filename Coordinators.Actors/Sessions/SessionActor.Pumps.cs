@@ -1,6 +1,6 @@
 using Coordinators.Actors.Etcd;
-using Mvccpb;
-using Akka;
+using Grpc.Core;
+using Microsoft.Extensions.Logging;
 using Akka.Actor;
 using Coordinators.Actors.Model;
 
@@ -9,7 +9,7 @@ namespace Coordinators.Actors.Sessions;
 /// <summary>The background readers of a live session; they only translate etcd streams into messages.</summary>
 public sealed partial class SessionActor
 {
-    private static async Task PumpKeepAliveAsync(LeaseKeepAlive keepAlive, int generation, IActorRef self, SessionActorSettings settings, GenerationBox current)
+    private static async Task PumpKeepAliveAsync(ISessionKeepAlive keepAlive, int generation, IActorRef self, SessionActorSettings settings, TimeProvider time, GenerationBox current, AckClock acks)
     {
         try
         {
@@ -24,9 +24,9 @@ public sealed partial class SessionActor
                             settings.Guard.Acknowledged(ack.SentTimestamp);
                         }
                         Telemetry.KeepAliveRoundTrip.Record(
-                            settings.Etcd.Options.TimeProvider.GetElapsedTime(ack.SentTimestamp, ack.ReceivedTimestamp).TotalSeconds,
+                            time.GetElapsedTime(ack.SentTimestamp, ack.ReceivedTimestamp).TotalSeconds,
                             Telemetry.RoleTag(settings.Role));
-                        self.Tell(new LeaseAcked(generation));
+                        acks.Acknowledged(ack.ReceivedTimestamp);
                         break;
                     case LeaseLost lost:
                         self.Tell(new LeaseEnded(generation, $"{lost.Reason}: {lost.Detail}"));
@@ -41,19 +41,37 @@ public sealed partial class SessionActor
         }
     }
 
-    private static async Task PumpOwnKeyAsync(EtcdClient etcd, string key, long fromRevision, int generation, IActorRef self, CancellationToken ct)
+    /// <summary>
+    /// Watches the own session key (created at <paramref name="createRevision"/>) for its DELETE. A watch that resumed
+    /// after a broken stream from a revision etcd has compacted since (a key that never changes leaves the watch's
+    /// revision behind) says nothing about the key: it is read, and while it is still the one created then, watched from
+    /// the read's revision + 1, as etcd's waitDelete does. Before, the session was given up for it.
+    /// </summary>
+    private static async Task PumpOwnKeyAsync(ISessionStore store, SessionInfo session, string key, long createRevision, int generation, IActorRef self,
+        SessionActorSettings settings, ILogger log, CancellationToken ct)
     {
         try
         {
-            var options = new WatchOptions { StartRevision = fromRevision, NoPut = true };
-            await foreach (var response in etcd.Watch(key, options, ct).ConfigureAwait(false))
+            var from = createRevision + 1;
+            while (true)
             {
-                if (response.Events.Any(e => e.Type == Event.Types.EventType.Delete))
+                try
                 {
-                    self.Tell(new OwnKeyDeleted(generation));
-                    return;
+                    await store.WatchDeleteAsync(key, from, ct).ConfigureAwait(false);
+                    break;
+                }
+                catch (EtcdCompactedException e)
+                {
+                    var read = await ReadOwnKeyAsync(store, key, settings.Random, ct).ConfigureAwait(false);
+                    if (read.CreateRevision != createRevision)
+                    {
+                        break;
+                    }
+                    SessionLog.OwnKeyWatchResumed(log, session.Role, session.ServerId, e.CompactRevision, read.Revision + 1);
+                    from = read.Revision + 1;
                 }
             }
+            self.Tell(new OwnKeyDeleted(generation));
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -62,6 +80,26 @@ public sealed partial class SessionActor
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             self.Tell(new OwnKeyWatchFailed(generation, e));
+        }
+    }
+
+    /// <summary>
+    /// Reads the own key, retrying while etcd is unreachable (100 ms doubling to 1 s): an outage longer than the TTL
+    /// ends the session through the keep-alive, which cancels this.
+    /// </summary>
+    private static async Task<KeyRevisions> ReadOwnKeyAsync(ISessionStore store, string key, Random random, CancellationToken ct)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return await store.GetCreateRevisionAsync(key, ct).ConfigureAwait(false);
+            }
+            catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded && !ct.IsCancellationRequested)
+            {
+                var delay = Backoff.Delay(Math.Min(attempt, 4), TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1), 0.2, random.NextDouble());
+                await Backoff.WaitAsync(delay, store.Time, ct).ConfigureAwait(false);
+            }
         }
     }
 }

@@ -1,5 +1,4 @@
 using Coordinators.Actors.Components;
-using Coordinators.Actors.Etcd;
 using Akka;
 using Akka.Actor;
 using Microsoft.Extensions.Logging;
@@ -24,6 +23,8 @@ public sealed partial class SessionActor : ReceiveActor, IWithTimers
     private const int AbandonedRevokeAttempts = 20;
 
     private readonly SessionActorSettings _settings;
+    // The session's keys and lease (etcd in production).
+    private readonly ISessionStore _store;
     private readonly TimeProvider _time;
     // Cancelled when the actor stops: ends keep-alives, watches and builds still running.
     private readonly CancellationTokenSource _life = new();
@@ -45,27 +46,31 @@ public sealed partial class SessionActor : ReceiveActor, IWithTimers
         ArgumentNullException.ThrowIfNull(settings);
         _settings = settings;
         Log = settings.Host.LoggerFactory.CreateLogger<SessionActor>();
-        _time = settings.Etcd.Options.TimeProvider;
+        _store = settings.Store ?? new EtcdSessionStore(settings.Etcd);
+        _time = _store.Time;
         Receive<EstablishSession>(m => m.Generation == _generation.Value && !_stopping, _ => StartBuild());
         Receive<SessionBuilt>(OnBuilt);
         Receive<SessionBuildFailed>(m => m.Generation == _generation.Value && !_stopping, OnBuildFailed);
-        Receive<LeaseAcked>(m => IsCurrent(m.Generation), _ => Timers.StartSingleTimer(AckTimerKey, new AckDeadline(_generation.Value), _settings.Options.Session.Ttl));
         Receive<LeaseEnded>(m => IsCurrent(m.Generation), m => Lose("keep-alive ended: " + m.Reason));
-        Receive<AckDeadline>(m => IsCurrent(m.Generation), _ => Lose($"no keep-alive acknowledgement for {_settings.Options.Session.Ttl.TotalSeconds:0.#}s"));
+        Receive<AckDeadline>(m => IsCurrent(m.Generation), _ => OnAckDeadline());
         Receive<OwnKeyDeleted>(m => IsCurrent(m.Generation), _ => Lose("own session key was deleted"));
         Receive<OwnKeyWatchFailed>(m => IsCurrent(m.Generation), m => Lose("watch of own session key failed: " + m.Error.Message));
         Receive<SubscribeSession>(OnSubscribe);
         Receive<GetSession>(_ => Sender.Tell(new CurrentSession(_live?.Session), Self));
-        ReceiveAsync<ShutdownSession>(OnShutdownAsync);
+        Receive<ShutdownSession>(OnShutdown);
+        Receive<Done>(_ => IsResigning(Sender), _ => OnChildResigned(Sender));
+        Receive<ResignTimedOut>(_ => OnResignTimedOut());
+        Receive<SessionClosed>(OnSessionClosed);
         Receive<Terminated>(t => _subscribers.Remove(t.ActorRef));
         // Stale generations and leftovers are expected after a loss; drop them quietly.
         Receive<SessionBuildFailed>(_ => { });
-        Receive<LeaseAcked>(_ => { });
         Receive<LeaseEnded>(_ => { });
         Receive<AckDeadline>(_ => { });
         Receive<OwnKeyDeleted>(_ => { });
         Receive<OwnKeyWatchFailed>(_ => { });
         Receive<EstablishSession>(_ => { });
+        // The end of a released or abandoned lease's revoke.
+        Receive<Done>(_ => { });
     }
 
     /// <summary>Props of a session actor.</summary>
@@ -106,7 +111,7 @@ public sealed partial class SessionActor : ReceiveActor, IWithTimers
     {
         _buildStarted = _time.GetTimestamp();
         var generation = _generation.Value;
-        SessionBuilder.BuildAsync(generation, _settings, _life.Token)
+        SessionBuilder.BuildAsync(generation, _settings, _store, _life.Token)
             .PipeTo(Self, failure: e => new SessionBuildFailed(generation, e));
     }
 
@@ -123,9 +128,10 @@ public sealed partial class SessionActor : ReceiveActor, IWithTimers
         var session = built.Session;
         var watchCts = CancellationTokenSource.CreateLinkedTokenSource(_life.Token);
         var key = _settings.Layout.SessionKey(session.Role, session.ServerId);
-        var keepAlivePump = PumpKeepAliveAsync(built.KeepAlive, generation, Self, _settings, _generation);
-        var watchPump = PumpOwnKeyAsync(_settings.Etcd, key, built.Revision + 1, generation, Self, watchCts.Token);
-        _live = new LiveSession(session, built.Revision, built.KeepAlive, watchCts, Task.WhenAll(keepAlivePump, watchPump));
+        var acks = new AckClock(_time.GetTimestamp());
+        var keepAlivePump = PumpKeepAliveAsync(built.KeepAlive, generation, Self, _settings, _time, _generation, acks);
+        var watchPump = PumpOwnKeyAsync(_store, session, key, built.Revision, generation, Self, _settings, Log, watchCts.Token);
+        _live = new LiveSession(session, built.Revision, built.KeepAlive, watchCts, Task.WhenAll(keepAlivePump, watchPump), acks);
         Timers.StartSingleTimer(AckTimerKey, new AckDeadline(generation), _settings.Options.Session.Ttl);
         SessionLog.Established(Log, session.Role, session.ServerId, session.LeaseId, _settings.Options.Session.Ttl.TotalSeconds, _time.GetElapsedTime(_buildStarted).TotalMilliseconds);
         Host.SetSession(session.ServerId, session.LeaseId, $"session {session.ServerId} registered");
@@ -136,10 +142,23 @@ public sealed partial class SessionActor : ReceiveActor, IWithTimers
         Broadcast(new SessionEstablished(session, built.Revision));
     }
 
+    /// <summary>The TTL since the last acknowledgement has passed: the session is lost; otherwise wait for the rest of it.</summary>
+    private void OnAckDeadline()
+    {
+        var ttl = _settings.Options.Session.Ttl;
+        var since = _time.GetElapsedTime(_live!.Acks.Last);
+        if (since >= ttl)
+        {
+            Lose($"no keep-alive acknowledgement for {ttl.TotalSeconds:0.#}s");
+            return;
+        }
+        Timers.StartSingleTimer(AckTimerKey, new AckDeadline(_generation.Value), ttl - since);
+    }
+
     private void OnBuildFailed(SessionBuildFailed failed)
     {
         _attempt++;
-        var delay = Backoff.Delay(_attempt, _settings.MinBackoff, _settings.MaxBackoff, 0.2, Random.Shared.NextDouble());
+        var delay = Backoff.Delay(_attempt, _settings.MinBackoff, _settings.MaxBackoff, 0.2, _settings.Random.NextDouble());
         SessionLog.BuildFailed(Log, _settings.Role, _attempt, failed.Error.Message, delay.TotalMilliseconds);
         Timers.StartSingleTimer(BuildTimerKey, new EstablishSession(_generation.Value), delay);
     }
@@ -187,36 +206,6 @@ public sealed partial class SessionActor : ReceiveActor, IWithTimers
         }
     }
 
-    private async Task OnShutdownAsync(ShutdownSession _)
-    {
-        var replyTo = Sender;
-        _stopping = true;
-        Timers.CancelAll();
-        var timeout = _settings.Options.Election.ResignTimeout;
-        foreach (var child in _children)
-        {
-            try
-            {
-                await child.Ask<Done>(Resign.Instance, timeout);
-            }
-            catch (Exception e) when (e is AskTimeoutException or OperationCanceledException)
-            {
-                Log.LogWarning("{Child} did not resign within {Timeout}: {Error}", child.Path, timeout, e.Message);
-            }
-        }
-        if (_live is { } live)
-        {
-            _live = null;
-            _generation.Value++;
-            _settings.Guard.Reset();
-            var t0 = _time.GetTimestamp();
-            await CloseLiveAsync(live);
-            SessionLog.Closed(Log, live.Session.Role, live.Session.ServerId, live.Session.LeaseId, _time.GetElapsedTime(t0).TotalMilliseconds);
-            Host.SetSession(0, 0, "session closed");
-        }
-        replyTo.Tell(Done.Instance, Self);
-    }
-
     private void Broadcast(object message)
     {
         foreach (var child in _children)
@@ -232,8 +221,9 @@ public sealed partial class SessionActor : ReceiveActor, IWithTimers
     private async Task CloseLiveAsync(LiveSession live)
     {
         // Revoke first: the keys go at once, and the keep-alive then reports Revoked, which is ignored.
-        await SessionBuilder.RevokeQuietlyAsync(_settings.Etcd, live.Session.LeaseId);
-        await live.WatchCts.CancelAsync();
+        await SessionBuilder.RevokeQuietlyAsync(_store, live.Session.LeaseId);
+        // Cancel, not CancelAsync: CancelAsync runs the watch's callbacks on the thread pool, outside any scheduler of ours.
+        live.WatchCts.Cancel();
         await live.KeepAlive.DisposeAsync();
         await live.Pumps;
         live.WatchCts.Dispose();
@@ -243,21 +233,34 @@ public sealed partial class SessionActor : ReceiveActor, IWithTimers
     {
         var life = _life.Token; // read on the actor thread: PostStop disposes the source
         // Stop renewing first (a keep-alive that recovers must not renew what is being revoked), then revoke.
-        await live.WatchCts.CancelAsync();
+        live.WatchCts.Cancel();
         await live.KeepAlive.DisposeAsync();
         await live.Pumps;
         live.WatchCts.Dispose();
-        await SessionBuilder.RevokeAbandonedAsync(_settings.Etcd, live.Session.LeaseId, Log, live.Session.Role, live.Session.ServerId,
-            AbandonedRevokeAttempts, TimeSpan.FromSeconds(1), life);
+        await SessionBuilder.RevokeAbandonedAsync(_store, live.Session.LeaseId, Log, live.Session.Role, live.Session.ServerId,
+            AbandonedRevokeAttempts, TimeSpan.FromSeconds(1), _settings.Random, life);
     }
 
-    private async Task CloseAsync(LeaseKeepAlive keepAlive, long leaseId)
+    private async Task CloseAsync(ISessionKeepAlive keepAlive, long leaseId)
     {
-        await SessionBuilder.RevokeQuietlyAsync(_settings.Etcd, leaseId);
+        await SessionBuilder.RevokeQuietlyAsync(_store, leaseId);
         await keepAlive.DisposeAsync();
     }
 
-    private sealed record LiveSession(SessionInfo Session, long Revision, LeaseKeepAlive KeepAlive, CancellationTokenSource WatchCts, Task Pumps);
+    private sealed record LiveSession(SessionInfo Session, long Revision, ISessionKeepAlive KeepAlive, CancellationTokenSource WatchCts, Task Pumps, AckClock Acks);
+
+    /// <summary>
+    /// When the live session's keep-alive was last acknowledged (monotonic), written by its pump: the deadline timer
+    /// reads it instead of being re-armed by a message per acknowledgement.
+    /// </summary>
+    private sealed class AckClock(long start)
+    {
+        private long _last = start;
+
+        public long Last => Volatile.Read(ref _last);
+
+        public void Acknowledged(long at) => Volatile.Write(ref _last, at);
+    }
 
     /// <summary>The current generation, shared with the pumps so a stale pump cannot refresh the guard.</summary>
     private sealed class GenerationBox

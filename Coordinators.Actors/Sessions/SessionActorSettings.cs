@@ -37,6 +37,12 @@ public sealed record SessionActorSettings
     /// <summary>Backoff between attempts to build a session: upper bound.</summary>
     public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(3);
 
+    /// <summary>Where the session's keys and lease live; null means etcd through <see cref="Etcd"/> (the simulator passes a model).</summary>
+    internal ISessionStore? Store { get; init; }
+
+    /// <summary>The backoffs' jitter: thread-safe <see cref="Random.Shared"/> (abandoned-lease revokes read it off the actor's thread); the simulator's seeded one runs on its one thread.</summary>
+    internal Random Random { get; init; } = Random.Shared;
+
     /// <summary>The role (from <see cref="Host"/>).</summary>
     public string Role => Host.Role;
 

@@ -28,4 +28,13 @@ internal static partial class SessionLog
 
     [LoggerMessage(5207, LogLevel.Warning, "session {Role}-{ServerId}: gave up revoking abandoned lease {LeaseId:x} after {Attempt} attempts ({Error}); etcd expires it after its TTL")]
     public static partial void AbandonedRevokeGaveUp(ILogger logger, string role, long serverId, long leaseId, int attempt, string error);
+
+    [LoggerMessage(5208, LogLevel.Warning, "session {Role}-{ServerId}: closing lease {LeaseId:x} failed: {Error}; etcd expires it after its TTL")]
+    public static partial void CloseFailed(ILogger logger, string role, long serverId, long leaseId, string error);
+
+    [LoggerMessage(5209, LogLevel.Warning, "{Role}: {Child} did not resign within {TimeoutMs:F0} ms")]
+    public static partial void ResignTimedOut(ILogger logger, string role, string child, double timeoutMs);
+
+    [LoggerMessage(5210, LogLevel.Information, "session {Role}-{ServerId}: the watch of its key resumed below etcd's compaction ({CompactRevision}); the key is still held, watching from {Revision}")]
+    public static partial void OwnKeyWatchResumed(ILogger logger, string role, long serverId, long compactRevision, long revision);
 }

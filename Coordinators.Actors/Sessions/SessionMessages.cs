@@ -1,4 +1,3 @@
-using Coordinators.Actors.Etcd;
 using Akka;
 using Akka.Actor;
 using Coordinators.Actors.Model;
@@ -47,11 +46,9 @@ public sealed record CurrentSession(SessionInfo? Session);
 
 internal sealed record EstablishSession(int Generation);
 
-internal sealed record SessionBuilt(int Generation, SessionInfo Session, long Revision, LeaseKeepAlive KeepAlive);
+internal sealed record SessionBuilt(int Generation, SessionInfo Session, long Revision, ISessionKeepAlive KeepAlive);
 
 internal sealed record SessionBuildFailed(int Generation, Exception Error);
-
-internal sealed record LeaseAcked(int Generation);
 
 internal sealed record LeaseEnded(int Generation, string Reason);
 
@@ -60,3 +57,11 @@ internal sealed record AckDeadline(int Generation);
 internal sealed record OwnKeyDeleted(int Generation);
 
 internal sealed record OwnKeyWatchFailed(int Generation, Exception Error);
+
+internal sealed record ResignTimedOut
+{
+    public static readonly ResignTimedOut Instance = new();
+}
+
+/// <summary>The lease of a clean stop was revoked (or that failed: <see cref="Error"/>); <see cref="StartedAt"/> is monotonic.</summary>
+internal sealed record SessionClosed(SessionInfo Session, long StartedAt, Exception? Error);

@@ -31,8 +31,8 @@ public sealed class AbandonedLeaseTests(ITestOutputHelper output)
         try
         {
             // What the session did before: one attempt, given up while etcd cannot answer; the lease outlives it.
-            await SessionBuilder.RevokeQuietlyAsync(etcd, lease.ID, TimeSpan.FromMilliseconds(500));
-            revoke = SessionBuilder.RevokeAbandonedAsync(etcd, lease.ID, log, "rootcoord", 1, maxAttempts: 20, TimeSpan.FromMilliseconds(500), CancellationToken.None);
+            await SessionBuilder.RevokeQuietlyAsync(new EtcdSessionStore(etcd), lease.ID, TimeSpan.FromMilliseconds(500));
+            revoke = SessionBuilder.RevokeAbandonedAsync(new EtcdSessionStore(etcd), lease.ID, log, "rootcoord", 1, maxAttempts: 20, TimeSpan.FromMilliseconds(500), Random.Shared, CancellationToken.None);
             await Task.Delay(TimeSpan.FromSeconds(3)); // the outage's length
             Assert.False(revoke.IsCompleted);
         }
@@ -59,6 +59,6 @@ public sealed class AbandonedLeaseTests(ITestOutputHelper output)
         var lease = await etcd.GrantLeaseAsync(5);
         await etcd.RevokeLeaseAsync(lease.ID);
         var log = new TestOutputLoggerProvider(output).CreateLogger("session");
-        Assert.True(await SessionBuilder.RevokeAbandonedAsync(etcd, lease.ID, log, "rootcoord", 1, maxAttempts: 3, TimeSpan.FromSeconds(1), CancellationToken.None));
+        Assert.True(await SessionBuilder.RevokeAbandonedAsync(new EtcdSessionStore(etcd), lease.ID, log, "rootcoord", 1, maxAttempts: 3, TimeSpan.FromSeconds(1), Random.Shared, CancellationToken.None));
     }
 }

@@ -5,6 +5,7 @@ using Akka.Actor;
 using Akka.TestKit.Xunit2;
 using Microsoft.Extensions.Logging;
 using Coordinators.Actors.Sessions;
+using Coordinators.Actors.Etcd;
 using Coordinators.Tests.Etcd;
 using Coordinators.Tests.Fixtures;
 using Xunit.Abstractions;
@@ -18,6 +19,7 @@ public sealed class SessionActorTests(EtcdSingleFixture etcd, ITestOutputHelper 
     : TestKit(Coordinators.Actors.Runtime.ActorSystemHost.BaseHocon, output), IClassFixture<EtcdSingleFixture>
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(15);
+    private readonly ITestOutputHelper _output = output;
     private readonly CoordinatorsOptions _options = new()
     {
         Root = EtcdSingleFixture.Prefix() + "c",
@@ -113,6 +115,93 @@ public sealed class SessionActorTests(EtcdSingleFixture etcd, ITestOutputHelper 
         Assert.Equal(-1, (await etcd.Client.LeaseTimeToLiveAsync(s.LeaseId)).TTL);
         Assert.Empty((await etcd.Client.GetAsync(Layout.SessionKey(Roles.QueryNode, s.ServerId))).Kvs);
         Assert.Equal(0, host.ServerId);
+    }
+
+    [Fact]
+    public async Task Shutdown_ChildNeverResigns_LeaseRevokedAfterTheResignTimeout()
+    {
+        var options = _options with { Election = _options.Election with { ResignTimeout = TimeSpan.FromMilliseconds(300) } };
+        var host = new ComponentHost(Roles.RootCoord, _loggers);
+        host.SetAddress("127.0.0.1:1");
+        var probe = CreateTestProbe();
+        var session = Sys.ActorOf(SessionActor.Props(new SessionActorSettings
+        {
+            Etcd = etcd.Client, Layout = Layout, Host = host, Options = options,
+            Guard = SessionActorSettings.CreateGuard(options, TimeProvider.System),
+            // A child that never answers Resign: the shutdown must go on without it.
+            Children = [("coordinator", Akka.TestKit.TestActors.BlackHoleActor.Props)],
+        }));
+        session.Tell(new SubscribeSession(probe.Ref));
+        var s = (await probe.ExpectMsgAsync<SessionEstablished>(Wait)).Session;
+
+        await session.Ask<Done>(ShutdownSession.Instance, Wait);
+
+        Assert.Equal(-1, (await etcd.Client.LeaseTimeToLiveAsync(s.LeaseId)).TTL);
+        Assert.Equal(0, host.ServerId);
+        // Asked again once finished: answered at once.
+        await session.Ask<Done>(ShutdownSession.Instance, Wait);
+    }
+
+    [Fact]
+    public async Task OwnKeyWatch_ResumedBelowACompaction_KeyReadAndWatchedFromThere()
+    {
+        await using var cluster = await EtcdCluster.StartSingleAsync();
+        using var client = new EtcdClient(new EtcdClientOptions { Endpoints = cluster.ClientUrls, RequestTimeout = TimeSpan.FromSeconds(1) });
+        // A TTL that outlasts the member's restart.
+        var options = _options with { Session = new SessionOptions { Ttl = TimeSpan.FromSeconds(6) } };
+        var resumed = new EventWaiter(5210);
+        using var loggers = LoggerFactory.Create(b => b.AddProvider(new TestOutputLoggerProvider(_output)).AddProvider(resumed));
+        var host = new ComponentHost(Roles.QueryNode, loggers);
+        host.SetAddress("127.0.0.1:1");
+        var probe = CreateTestProbe();
+        var session = Sys.ActorOf(SessionActor.Props(new SessionActorSettings
+        {
+            Etcd = client, Layout = Layout, Host = host, Options = options, Guard = SessionActorSettings.CreateGuard(options, TimeProvider.System),
+        }));
+        session.Tell(new SubscribeSession(probe.Ref));
+        var s = (await probe.ExpectMsgAsync<SessionEstablished>(Wait)).Session;
+        // etcd moves past the session key's revision and compacts there: a watch resumed from the put's revision + 1 is refused.
+        for (var i = 0; i < 3; i++)
+        {
+            await client.PutAsync(Layout.Root + "/other", i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+        await client.CompactAsync((await client.GetAsync(Layout.Root + "/other")).Header.Revision);
+
+        // The restart breaks the watch stream; the client resumes it below the compaction.
+        await cluster.RestartAsync(0);
+        await resumed.Logged.WaitAsync(Wait);
+        await client.DeleteAsync(Layout.SessionKey(Roles.QueryNode, s.ServerId));
+
+        // Still the same session, and its key is watched again: the delete ends it.
+        var lost = await probe.ExpectMsgAsync<SessionLost>(Wait);
+        Assert.Equal((s.ServerId, "own session key was deleted"), (lost.ServerId, lost.Reason));
+    }
+
+    /// <summary>Completes <see cref="Logged"/> once an entry with the event id is logged.</summary>
+    private sealed class EventWaiter(int eventId) : ILoggerProvider, ILogger
+    {
+        private readonly TaskCompletionSource _logged = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Logged => _logged.Task;
+
+        public ILogger CreateLogger(string categoryName) => this;
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId id, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (id.Id == eventId)
+            {
+                _logged.TrySetResult();
+            }
+        }
+
+        public void Dispose()
+        {
+        }
     }
 
     [Fact]

@@ -1,11 +1,12 @@
 using System.Diagnostics;
+using System.Text.RegularExpressions;
 using Coordinators.Simulation;
 using Xunit.Abstractions;
 
 namespace Coordinators.Tests.Simulation;
 
 /// <summary>
-/// The deterministic simulation of the election: the real CoordinatorActor against the model etcd with faults. The
+/// The deterministic simulation of the election: the real SessionActor and CoordinatorActor against the model etcd with faults. The
 /// safety and liveness invariants hold over 100,000 failovers; with the lease guard or the fence switched off the
 /// simulator finds the violation those protect against; a seed replays to the same trace hash.
 /// </summary>
@@ -80,6 +81,20 @@ public sealed class SimulationTests(ITestOutputHelper output)
         Assert.Contains("is primary, term", found.Report, StringComparison.Ordinal);
         Assert.Equal(found.Summary, replay.Summary);
         Assert.Equal(found.Report, replay.Report);
+    }
+
+    [Fact]
+    public void OwnSessionKeyWatch_ResumedBelowACompaction_Seed1_SessionKept()
+    {
+        // Seed 1: etcd's leader loss breaks the watch streams; when etcd is back, a compaction has passed the revision
+        // the primary's own-key watch resumes from. Its key is still there: the session must not be given up for it.
+        var lines = new List<string>();
+        using var simulator = new Simulator();
+        var result = simulator.Run(1, new SimulationOptions { Failovers = 20, TraceSink = lines.Add });
+
+        Assert.Equal(0, result.Violations);
+        Assert.Contains(lines, l => Regex.IsMatch(l, "watch of /sim/session/rootcoord-[0-9]+ from [0-9]+ refused: compacted"));
+        Assert.DoesNotContain(lines, l => l.Contains("session lost: watch of own session key failed", StringComparison.Ordinal));
     }
 
     private SimulationResult FirstViolation(SimulationOptions options)
