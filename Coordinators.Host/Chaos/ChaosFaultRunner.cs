@@ -174,11 +174,13 @@ internal sealed class ChaosFaultRunner
 
     private async Task<string> KillEtcdAsync(int member, CancellationToken cancellationToken)
     {
+        // Whether the victim led raft matters (etcd re-elects, ~1-2 s without a leader): the target says so.
+        var leader = await _etcd.LeaderAsync(cancellationToken).ConfigureAwait(false);
         _etcd.Kill(member);
         // The cluster runs on two members for a moment before the third comes back on its data dir.
         await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
         await _etcd.RestartAsync(member, cancellationToken).ConfigureAwait(false);
-        return "etcd-" + _etcd.Names[member];
+        return "etcd-" + _etcd.Names[member] + (leader == member ? " (leader)" : string.Empty);
     }
 
     private async Task<string> PauseEtcdLeaderAsync(List<string> problems, CancellationToken cancellationToken)

@@ -29,6 +29,9 @@ internal sealed record ChaosOptions
     /// <summary>Network partitions (<c>--partitions</c>).</summary>
     public PartitionMode Partitions { get; init; } = PartitionMode.Auto;
 
+    /// <summary>The fault kinds to draw from (<c>--faults</c>); those the machine cannot run (partitions) drop out.</summary>
+    public IReadOnlyList<ChaosFaultKind> Faults { get; init; } = ChaosFaultKinds.All;
+
     /// <summary>The run's etcd key prefix.</summary>
     public string Root { get; init; } = "chaos-" + Guid.NewGuid().ToString("N")[..8];
 

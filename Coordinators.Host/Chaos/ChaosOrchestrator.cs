@@ -105,6 +105,12 @@ internal sealed class ChaosOrchestrator
         var duties = new DutyWorkload(calls, view, _events, loops: 2, interval: TimeSpan.FromMilliseconds(50));
         var demoRunner = new FaultRunner(demoOptions, children, view, sampler, workload, _events);
         var partitions = network.Network is { } n ? new ChaosPartitionRunner(n, children, view, etcd, workload, _events, _options.Ttl) : null;
+        var kinds = network.Kinds.Where(_options.Faults.Contains).ToList();
+        if (kinds.Count == 0)
+        {
+            await Line($"--faults {string.Join(',', _options.Faults.Select(k => k.CliName()))}: none of these can run here (partitions are off)").ConfigureAwait(false);
+            return DemoOrchestrator.Failed;
+        }
         var runner = new ChaosFaultRunner(demoRunner, children, view, sampler, observer, etcd, workload, _events, ChaosOptions.FaultRoles, partitions);
         var schedule = new List<ChaosFault>();
         var results = new List<ChaosFaultResult>();
@@ -135,7 +141,7 @@ internal sealed class ChaosOrchestrator
             dutiesTask = duties.RunAsync(load.Token);
             await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken).ConfigureAwait(false);
             var faultsUntil = _events.NowMs + _options.Duration.TotalMilliseconds;
-            foreach (var fault in ChaosPlan.Create(_options.Seed, ChaosOptions.FaultRoles, network.Kinds))
+            foreach (var fault in ChaosPlan.Create(_options.Seed, ChaosOptions.FaultRoles, kinds))
             {
                 if (_events.NowMs >= faultsUntil)
                 {

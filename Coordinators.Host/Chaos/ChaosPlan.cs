@@ -40,6 +40,41 @@ internal static class ChaosFaultKinds
     public static bool IsPartition(this ChaosFaultKind kind) =>
         kind is ChaosFaultKind.PartitionPrimaryFromEtcd or ChaosFaultKind.PartitionEtcdMember or ChaosFaultKind.PartitionPrimaryFromClients;
 
+    /// <summary>The kind's name on the command line (<c>--faults</c>): PrimaryKill is primary-kill.</summary>
+    public static string CliName(this ChaosFaultKind kind) =>
+        string.Concat(kind.ToString().Select((c, i) => char.IsUpper(c) && i > 0 ? "-" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
+
+    /// <summary>
+    /// Parses <c>--faults</c>: "all" or kind names separated by commas; null with <paramref name="error"/> naming the
+    /// bad name and the known ones.
+    /// </summary>
+    public static IReadOnlyList<ChaosFaultKind>? Parse(string text, out string? error)
+    {
+        error = null;
+        if (string.Equals(text.Trim(), "all", StringComparison.OrdinalIgnoreCase))
+        {
+            return All;
+        }
+        var kinds = new List<ChaosFaultKind>();
+        foreach (var name in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            var match = All.Where(k => string.Equals(k.CliName(), name, StringComparison.OrdinalIgnoreCase)).ToList();
+            if (match.Count == 0)
+            {
+                error = $"unknown fault kind '{name}'; known: all, {string.Join(", ", All.Select(k => k.CliName()))}";
+                return null;
+            }
+            kinds.AddRange(match);
+        }
+        if (kinds.Count == 0)
+        {
+            error = "no fault kind given; known: all, " + string.Join(", ", All.Select(k => k.CliName()));
+            return null;
+        }
+        // In the enum's order, so a list gives the same schedule whatever order it was written in.
+        return [.. All.Where(kinds.Contains)];
+    }
+
     /// <summary>Kinds that hit etcd, not a coordinator role.</summary>
     public static bool IsEtcd(this ChaosFaultKind kind) =>
         kind is ChaosFaultKind.EtcdKill or ChaosFaultKind.EtcdLeaderStop or ChaosFaultKind.PartitionEtcdMember;

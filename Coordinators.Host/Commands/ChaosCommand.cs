@@ -18,9 +18,10 @@ internal static class ChaosCommand
         var ttl = new Option<string>("--ttl") { Description = "session lease TTL of every process (etcd's floor is 2s)", HelpName = "DURATION", DefaultValueFactory = _ => "2s" };
         var outDir = new Option<string>("--out") { Description = "folder for logs, etcd data, report.json and timeline.svg", HelpName = "DIR", DefaultValueFactory = _ => "chaos-out" };
         var partitions = new Option<string>("--partitions") { Description = "network partitions (namespaces + nftables, needs root): auto = when the machine allows it, on, off", HelpName = "auto|on|off", DefaultValueFactory = _ => "auto" };
+        var faults = new Option<string>("--faults") { Description = "fault kinds to draw from, comma-separated: all, or e.g. etcd-kill,etcd-leader-stop (see the README)", HelpName = "KINDS", DefaultValueFactory = _ => "all" };
         var command = new Command("chaos", "Run a cluster on a 3-member etcd, inject seeded faults (processes, etcd, network partitions), observe it from outside and check it")
         {
-            duration, seed, ttl, outDir, partitions,
+            duration, seed, ttl, outDir, partitions, faults,
         };
         command.SetAction((result, cancellationToken) =>
         {
@@ -40,7 +41,12 @@ internal static class ChaosCommand
                 error.WriteLine($"coordinators chaos: --partitions must be auto, on or off (got '{result.GetValue(partitions)}')");
                 return Task.FromResult(ExitCodes.BadConfiguration);
             }
-            var options = new ChaosOptions { Duration = durationValue, Seed = result.GetValue(seed), Ttl = ttlValue, OutDir = result.GetValue(outDir)!, Partitions = mode };
+            if (ChaosFaultKinds.Parse(result.GetValue(faults)!, out var faultsError) is not { } kinds)
+            {
+                error.WriteLine($"coordinators chaos: --faults: {faultsError}");
+                return Task.FromResult(ExitCodes.BadConfiguration);
+            }
+            var options = new ChaosOptions { Duration = durationValue, Seed = result.GetValue(seed), Ttl = ttlValue, OutDir = result.GetValue(outDir)!, Partitions = mode, Faults = kinds };
             return RunAsync(options, result.InvocationConfiguration.Output, error, cancellationToken);
         });
         return command;

@@ -26,6 +26,20 @@ public sealed class ChaosUnitTests
     }
 
     [Fact]
+    public void FaultKinds_Parse_NamesInTheEnumsOrder_UnknownNameNamedWithTheKnownOnes()
+    {
+        Assert.Equal("etcd-leader-stop", ChaosFaultKind.EtcdLeaderStop.CliName());
+        Assert.Equal([ChaosFaultKind.EtcdKill, ChaosFaultKind.EtcdLeaderStop], ChaosFaultKinds.Parse("etcd-leader-stop, ETCD-KILL,etcd-kill", out var none));
+        Assert.Null(none);
+        Assert.Equal(ChaosFaultKinds.All, ChaosFaultKinds.Parse("all", out _));
+
+        Assert.Null(ChaosFaultKinds.Parse("etcd-kill,etcd-explode", out var error));
+        Assert.StartsWith("unknown fault kind 'etcd-explode'; known: all, primary-kill, primary-stop, primary-term, standby-kill, etcd-kill,", error, StringComparison.Ordinal);
+        Assert.Null(ChaosFaultKinds.Parse(" , ", out error));
+        Assert.StartsWith("no fault kind given", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void CallsFailedOutsideFaults_OnlyFailuresOverlappingNoWindowCount()
     {
         (double, double)[] windows = [(1_000, 3_000), (5_000, 6_000)];
