@@ -82,6 +82,10 @@ internal sealed class DemoOrchestrator
                 throw new DemoFailedException("the cluster did not form within " + StartTimeout.TotalSeconds + " s: "
                     + string.Join("; ", children.Problems(view.Current, sampler.Latest)));
             }
+            if (await workload.WaitFlowingAsync(StartTimeout, cancellationToken).ConfigureAwait(false) is { Count: > 0 } stuck)
+            {
+                throw new DemoFailedException($"the cluster formed but calls through the proxy did not go through within {StartTimeout.TotalSeconds:F0} s: " + string.Join("; ", stuck));
+            }
             readyMs = _events.NowMs;
             epochsAtStart = view.Current.Epochs;
             _events.Add("cluster-ready");

@@ -161,30 +161,75 @@ internal sealed class Workload
         }
     }
 
-    private async Task CallAsync(string proxyAddress, string coordinatorRole, string nodeRole, CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits until one proxy call per coordinator and node role pair went through, not recorded: the observer sees
+    /// a process's session before the proxy's ConnectionManager has a client for it online, so a workload started at
+    /// "cluster whole" could fail its first calls with "no datanode is online". Retries with backoff (50 ms doubling
+    /// to 500 ms); returns each pair still failing after <paramref name="timeout"/> with its last error.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> WaitFlowingAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var start = _events.NowMs;
-        string? error = null;
-        long term = 0;
+        var deadline = Stopwatch.StartNew();
+        var failing = new List<string>();
+        foreach (var coordinator in CoordinatorRoles)
+        {
+            foreach (var node in NodeRoles)
+            {
+                var pause = TimeSpan.FromMilliseconds(50);
+                while (true)
+                {
+                    var proxies = _view.Current.SessionsOf(Roles.Proxy);
+                    var (error, _) = proxies.Count == 0 ? ("no proxy has a session", 0L)
+                        : await SendAsync(proxies[0].Address, coordinator, node, cancellationToken).ConfigureAwait(false);
+                    if (error is null)
+                    {
+                        break;
+                    }
+                    if (deadline.Elapsed > timeout)
+                    {
+                        failing.Add($"{coordinator}/{node}: {error}");
+                        break;
+                    }
+                    await Task.Delay(pause, cancellationToken).ConfigureAwait(false);
+                    pause = TimeSpan.FromMilliseconds(Math.Min(500, pause.TotalMilliseconds * 2));
+                }
+            }
+        }
+        return failing;
+    }
+
+    private async Task<(string? Error, long Term)> SendAsync(string proxyAddress, string coordinatorRole, string nodeRole, CancellationToken cancellationToken)
+    {
         try
         {
             var reply = await _calls.Client(proxyAddress).ProxyAsync(
                 new ProxyRequest { CoordinatorRole = coordinatorRole, NodeRole = nodeRole },
                 new CallOptions(deadline: DateTime.UtcNow + CallTimeout, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            term = reply.CoordinatorTerm;
+            return (null, reply.CoordinatorTerm);
+        }
+        catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            return ($"{e.StatusCode}: {e.Status.Detail}", 0);
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException && !cancellationToken.IsCancellationRequested)
+        {
+            return (e.GetType().Name + ": " + e.Message, 0);
+        }
+    }
+
+    private async Task CallAsync(string proxyAddress, string coordinatorRole, string nodeRole, CancellationToken cancellationToken)
+    {
+        var start = _events.NowMs;
+        string? error;
+        long term;
+        try
+        {
+            (error, term) = await SendAsync(proxyAddress, coordinatorRole, nodeRole, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception) when (cancellationToken.IsCancellationRequested)
         {
             // The demo is stopping: a call cut short by that is neither a success nor a failure of the cluster.
             return;
-        }
-        catch (RpcException e)
-        {
-            error = $"{e.StatusCode}: {e.Status.Detail}";
-        }
-        catch (Exception e) when (e is HttpRequestException or IOException)
-        {
-            error = e.GetType().Name + ": " + e.Message;
         }
         var record = new CallRecord(start, _events.NowMs, error is null, coordinatorRole, nodeRole, error, term);
         lock (_records)
