@@ -8,7 +8,8 @@ namespace Coordinators.Host.Chaos;
 /// Injects one chaos fault and measures it. Primary faults go through the demo's <see cref="FaultRunner"/> (signal,
 /// wait for the new primary, restart or resume, wait for the rejoin); standby kills and etcd faults are injected here,
 /// partitions by the <see cref="ChaosPartitionRunner"/>.
-/// Every fault ends with the cluster whole again, then the run's own observation is read for the fault's window.
+/// Every fault ends with the cluster whole again and its membership quiet for a TTL (<see cref="ClusterSettle"/>), then
+/// the run's own observation is read for the fault's window.
 /// </summary>
 internal sealed class ChaosFaultRunner
 {
@@ -25,9 +26,11 @@ internal sealed class ChaosFaultRunner
     private readonly DemoEvents _events;
     private readonly IReadOnlyList<string> _roles;
     private readonly ChaosPartitionRunner? _partitions;
+    private readonly ClusterSettle _settle;
 
-    public ChaosFaultRunner(FaultRunner demo, ChildProcessSet children, ClusterView view, StateSampler sampler, ChaosObserver observer, EtcdTrio etcd, Workload workload, DemoEvents events, IReadOnlyList<string> roles, ChaosPartitionRunner? partitions = null)
+    public ChaosFaultRunner(FaultRunner demo, ChildProcessSet children, ClusterView view, StateSampler sampler, ChaosObserver observer, EtcdTrio etcd, Workload workload, DemoEvents events, IReadOnlyList<string> roles, ClusterSettle settle, ChaosPartitionRunner? partitions = null)
     {
+        _settle = settle;
         _partitions = partitions;
         _demo = demo;
         _children = children;
@@ -76,12 +79,14 @@ internal sealed class ChaosFaultRunner
             // A partition is measured from the moment its cut was certainly in place.
             at = partition?.CutAtMs ?? at;
         }
-        if (!await _demo.WaitWholeAsync(WholeTimeout, cancellationToken).ConfigureAwait(false))
+        // The window closes once the cluster is whole and its membership has been quiet for a TTL: a late effect of the
+        // fault (leases a resumed etcd leader revokes, a second takeover, an epoch Txn before its active key) is inside it.
+        if (!await _settle.WaitAsync(_demo.IsWhole, WholeTimeout, cancellationToken).ConfigureAwait(false))
         {
-            problems.Add("cluster not whole afterwards: " + string.Join("; ", _children.Problems(_view.Current, _sampler.Latest)));
+            problems.Add(_demo.IsWhole()
+                ? $"the cluster's membership did not stay unchanged for {_settle.Quiet.TotalMilliseconds:F0} ms within {WholeTimeout.TotalSeconds:F0} s (last change at {_settle.LastChangeMs:F0} ms)"
+                : "cluster not whole afterwards: " + string.Join("; ", _children.Problems(_view.Current, _sampler.Latest)));
         }
-        // A late second takeover, if any, must show in the epoch before it is read.
-        await Task.Delay(TimeSpan.FromMilliseconds(300), cancellationToken).ConfigureAwait(false);
         var end = _events.NowMs;
         var after = _view.Current;
         var takeovers = TakeoversBetween(at, end);

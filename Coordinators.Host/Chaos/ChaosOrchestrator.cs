@@ -111,7 +111,9 @@ internal sealed class ChaosOrchestrator
             await Line($"--faults {string.Join(',', _options.Faults.Select(k => k.CliName()))}: none of these can run here (partitions are off)").ConfigureAwait(false);
             return DemoOrchestrator.Failed;
         }
-        var runner = new ChaosFaultRunner(demoRunner, children, view, sampler, observer, etcd, workload, _events, ChaosOptions.FaultRoles, partitions);
+        // A fault's window closes after one TTL plus etcd's 500 ms lease-expiry tick without a membership change.
+        var settle = new ClusterSettle(_events, _options.Ttl + TimeSpan.FromMilliseconds(500));
+        var runner = new ChaosFaultRunner(demoRunner, children, view, sampler, observer, etcd, workload, _events, ChaosOptions.FaultRoles, settle, partitions);
         var schedule = new List<ChaosFault>();
         var results = new List<ChaosFaultResult>();
         using var watchers = new CancellationTokenSource();

@@ -163,7 +163,10 @@ internal sealed class FaultRunner
 
     /// <summary>Waits until every child is back and answering; false after <paramref name="timeout"/>.</summary>
     public Task<bool> WaitWholeAsync(TimeSpan timeout, CancellationToken cancellationToken) =>
-        WaitUntilAsync(() => _children.Problems(_view.Current, _sampler.Latest).Count == 0, timeout, cancellationToken);
+        WaitUntilAsync(IsWhole, timeout, cancellationToken);
+
+    /// <summary>Every child runs, has a session and answers Healthy or StandBy, and every coordinator role has a primary.</summary>
+    public bool IsWhole() => _children.Problems(_view.Current, _sampler.Latest).Count == 0;
 
     /// <summary>
     /// Waits on the state sampler's answers, which arrive without an event to await: re-checks every 50 ms,

@@ -125,4 +125,28 @@ public sealed class ChaosUnitTests
         Assert.Equal(100, ChaosSummary.Percentile([100], 0.95));
         Assert.Equal(0, ChaosSummary.Percentile([], 0.5));
     }
+
+    [Fact]
+    public void Settle_MembershipChangeAfterTheClusterLookedWhole_KeepsTheWindowOpenForOneQuietPeriod()
+    {
+        var events = new DemoEvents();
+        var settle = new ClusterSettle(events, TimeSpan.FromSeconds(2.5));
+        var start = settle.LastChangeMs;
+
+        // Whole at once, but not yet quiet; never settled while not whole.
+        Assert.False(settle.IsSettled(true, start + 1000));
+        Assert.True(settle.IsSettled(true, start + 2500));
+        Assert.False(settle.IsSettled(false, start + 60_000));
+
+        // A resumed etcd leader revokes every lease after the cluster looked whole: the quiet period starts again from it.
+        var late = events.Add("session-del", null, new() { ["role"] = "rootcoord", ["serverId"] = 40L, ["pid"] = 1 });
+        Assert.Equal(late.AtMs, settle.LastChangeMs);
+        Assert.False(settle.IsSettled(true, late.AtMs + 2499));
+        Assert.True(settle.IsSettled(true, late.AtMs + 2500));
+
+        // What is not membership (a failed call, a signal) does not hold the window open.
+        events.Add("call-failed");
+        events.Add("signal");
+        Assert.Equal(late.AtMs, settle.LastChangeMs);
+    }
 }
