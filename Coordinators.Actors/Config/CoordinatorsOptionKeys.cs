@@ -25,6 +25,7 @@ internal static class CoordinatorsOptionKeys
         ("session:lease-guard-margin", o => o.Session.LeaseGuardMargin),
         ("election:warm-up-interval", o => o.Election.WarmUpInterval),
         ("election:resign-timeout", o => o.Election.ResignTimeout),
+        ("election:warm-jit", o => o.Election.WarmJit),
         ("rootcoord:tso-window", o => o.RootCoord.TsoWindow),
         ("rootcoord:id-block", o => o.RootCoord.IdBlock),
         ("datacoord:warm-standby", o => o.DataCoord.WarmStandby),

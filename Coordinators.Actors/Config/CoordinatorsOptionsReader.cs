@@ -83,6 +83,7 @@ internal sealed class CoordinatorsOptionsReader
         var election = o.Election;
         if (Time("election:warm-up-interval") is { } warmUp) election = election with { WarmUpInterval = warmUp };
         if (Time("election:resign-timeout") is { } resign) election = election with { ResignTimeout = resign };
+        if (Bool("election:warm-jit") is { } jit) election = election with { WarmJit = jit };
         var rootCoord = o.RootCoord;
         if (Time("rootcoord:tso-window") is { } window) rootCoord = rootCoord with { TsoWindow = window };
         if (Int("rootcoord:id-block") is { } block) rootCoord = rootCoord with { IdBlock = block };

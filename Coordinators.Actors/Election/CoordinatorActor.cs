@@ -78,7 +78,30 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers, IWithS
     private long ServerIdOf(Candidacy c) => c.Session?.ServerId ?? Host.ServerId;
 
     /// <inheritdoc />
-    protected override void PreStart() => Host.GuardRejected += _onGuardRejected;
+    protected override void PreStart()
+    {
+        Host.GuardRejected += _onGuardRejected;
+        CompileBehaviours();
+    }
+
+    /// <summary>
+    /// Enters every behaviour once with placeholder data, then the first one again. Akka's ReceiveActor compiles a
+    /// behaviour's handler set (an expression tree, cached per process by the set's shape) the first time it is entered:
+    /// measured 7.6 ms for Primary, spent on the takeover's clock, and the same for Stopping on a resign's. No message is
+    /// handled in between, and a behaviour only registers handlers when entered, so the placeholders are never used.
+    /// </summary>
+    private void CompileBehaviours()
+    {
+        var none = Candidacy.None;
+        Become(() => Campaigning(new CampaigningState(none)));
+        Become(() => Standby(new StandbyState(none, string.Empty, null!)));
+        Become(() => Primary(new PrimaryState(none, CoordinatorPhase.Campaigning, false, null!, null!, null!)));
+        Become(() => SteppingDown(new SteppingDownState(none)));
+        Become(() => Stopping(new StoppingState(none, null, CoordinatorPhase.Campaigning)));
+        Become(() => Stopped(new StoppingState(none, null, CoordinatorPhase.Campaigning)));
+        var first = (AwaitingSessionState)_state;
+        Become(() => AwaitingSession(first));
+    }
 
     /// <summary>
     /// A restart (a handler threw) loses every field, the session included: stop serving first, then ask the session

@@ -73,6 +73,15 @@ public sealed class ComponentRuntime : IAsyncDisposable
         Host.AddStage("warm-start", ComponentStages.GrpcServer - 50, BeginWarmStart, _ => StopActorsAsync());
         Host.AddStage("session", ComponentStages.Session, StartSessionAsync, StopSessionAsync);
         Host.AddStage("ready", ComponentStages.Ready, ReadyAsync);
+        if (Roles.IsCoordinator(role) && options.Election.WarmJit)
+        {
+            // After ready; its stop only cancels (stops run in reverse, so this one runs before the resign).
+            Host.AddStage("warm-jit", ComponentStages.Ready + 50, _ =>
+            {
+                _jitWarmup = JitWarmup.RunAsync(typeof(ComponentRuntime).Assembly, JitWarmupDelay, loggerFactory.CreateLogger("Coordinators.Runtime"), role, _jitWarmupStop.Token);
+                return Task.CompletedTask;
+            }, _ => _jitWarmupStop.CancelAsync());
+        }
     }
 
     /// <summary>The /healthz and /readyz endpoint once its stage started; null when <c>http.listen</c> is off.</summary>
@@ -108,6 +117,10 @@ public sealed class ComponentRuntime : IAsyncDisposable
     private ActorSystemHost? _actors;
     // The first etcd round trip (connect + JIT of the call path), made while the gRPC server binds.
     private Task? _etcdWarm;
+    // The JIT warm-up after ready (election.warm-jit): cancelled by its stage's stop, awaited at dispose.
+    private static readonly TimeSpan JitWarmupDelay = TimeSpan.FromMilliseconds(250);
+    private readonly CancellationTokenSource _jitWarmupStop = new();
+    private Task _jitWarmup = Task.CompletedTask;
 
     /// <summary>The coordinator service (null for node roles).</summary>
     public EpochCoordinatorService? Service { get; }
@@ -128,6 +141,9 @@ public sealed class ComponentRuntime : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Host.DisposeAsync().ConfigureAwait(false);
+        await _jitWarmupStop.CancelAsync().ConfigureAwait(false);
+        await _jitWarmup.ConfigureAwait(false);
+        _jitWarmupStop.Dispose();
         await StopActorsAsync().ConfigureAwait(false);
         if (Service is IAsyncDisposable service)
         {

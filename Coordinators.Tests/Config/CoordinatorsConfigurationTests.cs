@@ -28,6 +28,7 @@ public sealed class CoordinatorsConfigurationTests
         Assert.Equal(TimeSpan.FromSeconds(1), o.Session.LeaseGuardMargin);
         Assert.Equal(TimeSpan.FromSeconds(1), o.Election.WarmUpInterval);
         Assert.Equal(TimeSpan.FromSeconds(5), o.Election.ResignTimeout);
+        Assert.True(o.Election.WarmJit);
         Assert.Equal(RetryPolicyOptions.DefaultConnect, o.Connect);
         Assert.Equal((3, TimeSpan.FromSeconds(30)), (o.Connect.MaxAttempts, o.Connect.AttemptTimeout));
         Assert.Equal(RetryPolicyOptions.DefaultCall, o.Call);
@@ -57,7 +58,7 @@ public sealed class CoordinatorsConfigurationTests
               crash-guard = on
               etcd { endpoints = ["http://10.0.0.1:2379", "http://10.0.0.2:2379"], username = root, password = s3cret }
               session { ttl = 4s, keep-alive-interval = 1s, lease-guard-margin = 500ms }
-              election.warm-up-interval = 250ms
+              election { warm-up-interval = 250ms, warm-jit = off }
               connect { max-attempts = 5, attempt-timeout = 2s, backoff = 50ms, max-backoff = 400ms }
               call.max-attempts = 1
               health-check { interval = 0, failures = 3 }
@@ -71,6 +72,7 @@ public sealed class CoordinatorsConfigurationTests
         Assert.Equal(("root", "s3cret"), (o.Etcd.Username, o.Etcd.Password));
         Assert.Equal(new SessionOptions { Ttl = TimeSpan.FromSeconds(4), KeepAliveInterval = TimeSpan.FromSeconds(1), LeaseGuardMargin = TimeSpan.FromMilliseconds(500) }, o.Session);
         Assert.Equal(TimeSpan.FromMilliseconds(250), o.Election.WarmUpInterval);
+        Assert.False(o.Election.WarmJit);
         Assert.Equal(new RetryPolicyOptions { MaxAttempts = 5, AttemptTimeout = TimeSpan.FromSeconds(2), Backoff = TimeSpan.FromMilliseconds(50), MaxBackoff = TimeSpan.FromMilliseconds(400) }, o.Connect);
         Assert.Equal(RetryPolicyOptions.DefaultCall with { MaxAttempts = 1 }, o.Call);
         Assert.Equal(new HealthCheckOptions { Interval = TimeSpan.Zero, Failures = 3 }, o.HealthCheck);
