@@ -48,18 +48,24 @@ internal sealed class ClusterSettle
     /// <summary>Demo ms of the newest membership change.</summary>
     public double LastChangeMs => Volatile.Read(ref _lastChangeMs);
 
-    /// <summary>Whole, and the newest membership change is at least <see cref="Quiet"/> before <paramref name="nowMs"/>.</summary>
-    public bool IsSettled(bool whole, double nowMs) => whole && nowMs - LastChangeMs >= Quiet.TotalMilliseconds;
+    /// <summary>
+    /// Whole, and for <see cref="Quiet"/> before <paramref name="nowMs"/> nothing changed and the fault was over (it ended at
+    /// <paramref name="faultEndedMs"/>): a paused etcd leader publishes nothing, so a pause looks quiet throughout.
+    /// </summary>
+    public bool IsSettled(bool whole, double nowMs, double faultEndedMs) =>
+        whole && nowMs - Math.Max(LastChangeMs, faultEndedMs) >= Quiet.TotalMilliseconds;
 
     /// <summary>
-    /// Waits until <paramref name="whole"/> holds and no membership change happened for <see cref="Quiet"/>; re-checks
+    /// Called once the fault is over (resumed, restarted, healed): waits until <paramref name="whole"/> holds and no
+    /// membership change happened for <see cref="Quiet"/> since then; re-checks
     /// every 50 ms (the state sampler's period). False after <paramref name="timeout"/>, with the cluster whole or not.
     /// </summary>
     public async Task<bool> WaitAsync(Func<bool> whole, TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(50));
-        var deadline = _events.NowMs + timeout.TotalMilliseconds;
-        while (!IsSettled(whole(), _events.NowMs))
+        var ended = _events.NowMs;
+        var deadline = ended + timeout.TotalMilliseconds;
+        while (!IsSettled(whole(), _events.NowMs, ended))
         {
             if (_events.NowMs > deadline)
             {

@@ -134,15 +134,21 @@ public sealed class ChaosUnitTests
         var start = settle.LastChangeMs;
 
         // Whole at once, but not yet quiet; never settled while not whole.
-        Assert.False(settle.IsSettled(true, start + 1000));
-        Assert.True(settle.IsSettled(true, start + 2500));
-        Assert.False(settle.IsSettled(false, start + 60_000));
+        Assert.False(settle.IsSettled(true, start + 1000, start));
+        Assert.True(settle.IsSettled(true, start + 2500, start));
+        Assert.False(settle.IsSettled(false, start + 60_000, start));
+
+        // A 2 s SIGSTOP of the etcd leader publishes nothing: quiet throughout, yet the quiet period runs from SIGCONT
+        // (seed 5 closed such a window at SIGCONT, before the resumed leader revoked the leases).
+        var sigcont = start + 5000;
+        Assert.False(settle.IsSettled(true, sigcont + 100, sigcont));
+        Assert.True(settle.IsSettled(true, sigcont + 2500, sigcont));
 
         // A resumed etcd leader revokes every lease after the cluster looked whole: the quiet period starts again from it.
         var late = events.Add("session-del", null, new() { ["role"] = "rootcoord", ["serverId"] = 40L, ["pid"] = 1 });
         Assert.Equal(late.AtMs, settle.LastChangeMs);
-        Assert.False(settle.IsSettled(true, late.AtMs + 2499));
-        Assert.True(settle.IsSettled(true, late.AtMs + 2500));
+        Assert.False(settle.IsSettled(true, late.AtMs + 2499, start));
+        Assert.True(settle.IsSettled(true, late.AtMs + 2500, start));
 
         // What is not membership (a failed call, a signal) does not hold the window open.
         events.Add("call-failed");

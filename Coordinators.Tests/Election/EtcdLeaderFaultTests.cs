@@ -69,7 +69,7 @@ public sealed class EtcdLeaderFaultTests(ITestOutputHelper output)
 
         for (var i = 0; i < faults; i++)
         {
-            var leader = await LeaderIndexAsync(etcd, cluster);
+            var leader = await cluster.LeaderIndexAsync(etcd);
             var outage = await (await fault(leader)).OutageAsync();
             excused += outage > budget ? 1 : 0;
             await Task.Delay(TimeSpan.FromSeconds(1)); // settle before the next fault, as a chaos run does
@@ -87,18 +87,5 @@ public sealed class EtcdLeaderFaultTests(ITestOutputHelper output)
         Assert.Equal(1, await CoordinatorProcess.ReadEpochAsync(etcd, layout, Roles.RootCoord));
         await a.WaitForStatesAsync(s => s.State == StateCode.Healthy, Backstop);
         Assert.Equal(primary.Term, (await a.GetStatesAsync()).Term);
-    }
-
-    private static async Task<int> LeaderIndexAsync(EtcdClient client, EtcdCluster cluster)
-    {
-        for (var i = 0; i < cluster.ClientUrls.Count; i++)
-        {
-            var status = await client.StatusAsync(cluster.ClientUrls[i]);
-            if (status.Header.MemberId == status.Leader)
-            {
-                return i;
-            }
-        }
-        throw new InvalidOperationException("no member reports itself the leader");
     }
 }

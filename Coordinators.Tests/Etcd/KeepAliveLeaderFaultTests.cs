@@ -77,7 +77,7 @@ public sealed class KeepAliveLeaderFaultTests(ITestOutputHelper output)
         for (var i = 0; i < faults; i++)
         {
             long faultAt = 0;
-            var leader = await LeaderIndexAsync(probe, cluster);
+            var leader = await cluster.LeaderIndexAsync(probe);
             using var client = new EtcdClient(new EtcdClientOptions
             {
                 Endpoints = [cluster.ClientUrls[leader], .. cluster.ClientUrls.Where((_, j) => j != leader)],
@@ -171,18 +171,5 @@ public sealed class KeepAliveLeaderFaultTests(ITestOutputHelper output)
         }
         output.WriteLine($"{excused} of {faults} faults had an etcd election longer than the budget");
         return lapses;
-    }
-
-    private static async Task<int> LeaderIndexAsync(EtcdClient client, EtcdCluster cluster)
-    {
-        for (var i = 0; i < cluster.ClientUrls.Count; i++)
-        {
-            var status = await client.StatusAsync(cluster.ClientUrls[i]);
-            if (status.Header.MemberId == status.Leader)
-            {
-                return i;
-            }
-        }
-        throw new InvalidOperationException("no member reports itself the leader");
     }
 }

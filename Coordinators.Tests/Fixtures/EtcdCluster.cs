@@ -133,6 +133,20 @@ public sealed class EtcdCluster : IAsyncDisposable, IDisposable
         await WaitHealthyAsync(Members[index]);
     }
 
+    /// <summary>The index of the member that reports itself the raft leader, asked through <paramref name="client"/>.</summary>
+    public async Task<int> LeaderIndexAsync(EtcdClient client)
+    {
+        for (var i = 0; i < ClientUrls.Count; i++)
+        {
+            var status = await client.StatusAsync(ClientUrls[i]);
+            if (status.Header.MemberId == status.Leader)
+            {
+                return i;
+            }
+        }
+        throw new InvalidOperationException("no member reports itself the leader");
+    }
+
     /// <summary>SIGSTOP of member <paramref name="index"/>.</summary>
     public void Pause(int index) => Members[index].Pause();
 

@@ -19,4 +19,7 @@ internal static partial class DutiesLog
 
     [LoggerMessage(5404, LogLevel.Information, "datacoord replica: loaded {Count} segments at revision {Revision}; watching from {Next}")]
     public static partial void ReplicaLoaded(ILogger logger, int count, long revision, long next);
+
+    [LoggerMessage(5405, LogLevel.Information, "datacoord read {Key} back into the table after a failed write, at attempt {Attempt}")]
+    public static partial void ReadBack(ILogger logger, string key, int attempt);
 }

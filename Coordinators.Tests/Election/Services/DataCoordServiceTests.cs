@@ -54,6 +54,25 @@ public sealed class DataCoordServiceTests(EtcdSingleFixture etcd) : IClassFixtur
         Assert.Equal(Describe(inEtcd.Select(s => s.Segment)), Describe(service.ListSegments(0).Segments));
     }
 
+    [Fact]
+    public async Task Update_EtcdFailsTheCallAndTheFirstReadsBack_TableStillReadsTheKeyBack()
+    {
+        var (service, store, layout) = await NewPrimaryAsync();
+        var (segment, _) = await service.CreateSegmentAsync(7, 100, "t", CancellationToken.None);
+        store.FailAfterCommit();
+        // An etcd that fails a write often fails the next reads too (chaos seed 5: the table kept the old state for the
+        // rest of the term after one failed read-back).
+        store.FailReads(2);
+
+        var e = await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => service.UpdateSegmentStateAsync(segment.Id, SegmentState.Flushed, 500, CancellationToken.None).WaitAsync(Backstop));
+        Assert.Equal(Grpc.Core.StatusCode.Unavailable, e.StatusCode);
+
+        Assert.Equal(2, store.ReadsFailed);
+        var (inEtcd, _) = await SegmentTable.ReadAsync(etcd.Client, layout.SegmentsPrefix, CancellationToken.None);
+        Assert.Equal((SegmentState.Flushed, 500L), (inEtcd[0].Segment.State, inEtcd[0].Segment.RowCount));
+        Assert.Equal(Describe(inEtcd.Select(s => s.Segment)), Describe(service.ListSegments(0).Segments));
+    }
+
     private static string Describe(IEnumerable<Segment> segments) => string.Join(';', segments.OrderBy(s => s.Id).Select(s => s.ToString()));
 
     private async Task<(DataCoordService Service, FlakyReplyStore Store, EtcdLayout Layout)> NewPrimaryAsync()
@@ -87,7 +106,22 @@ public sealed class DataCoordServiceTests(EtcdSingleFixture etcd) : IClassFixtur
 
         public void Release() => _release.TrySetResult();
 
-        public Task<RangeResponse> GetAsync(string key, CancellationToken cancellationToken = default) => inner.GetAsync(key, cancellationToken);
+        private int _readsToFail;
+        private int _readsFailed;
+
+        public int ReadsFailed => Volatile.Read(ref _readsFailed);
+
+        public void FailReads(int count) => Volatile.Write(ref _readsToFail, count);
+
+        public Task<RangeResponse> GetAsync(string key, CancellationToken cancellationToken = default)
+        {
+            if (Interlocked.Decrement(ref _readsToFail) >= 0)
+            {
+                Interlocked.Increment(ref _readsFailed);
+                throw new Grpc.Core.RpcException(new Grpc.Core.Status(Grpc.Core.StatusCode.Unknown, "context deadline exceeded"));
+            }
+            return inner.GetAsync(key, cancellationToken);
+        }
 
         public async Task<TxnResponse> TxnAsync(IReadOnlyList<Compare> compares, IReadOnlyList<RequestOp> then, IReadOnlyList<RequestOp>? otherwise = null, CancellationToken cancellationToken = default)
         {
