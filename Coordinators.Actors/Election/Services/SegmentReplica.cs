@@ -28,8 +28,11 @@ internal sealed class SegmentReplica(EtcdClient etcd, string metaPrefix, string 
     /// <summary>The revision applied so far.</summary>
     public long Applied => Interlocked.Read(ref _applied);
 
-    /// <summary>Starts the loop unless it runs.</summary>
-    public void EnsureRunning()
+    /// <summary>
+    /// Starts the loop unless it runs. <paramref name="loadedAt"/>: the table was just read at that revision (a cold
+    /// takeover), so the loop watches from the next one instead of reading it again; a retry reads it as usual.
+    /// </summary>
+    public void EnsureRunning(long? loadedAt = null)
     {
         lock (_lock)
         {
@@ -38,7 +41,7 @@ internal sealed class SegmentReplica(EtcdClient etcd, string metaPrefix, string 
                 return;
             }
             var stop = new CancellationTokenSource();
-            _running = (RunAsync(stop.Token), stop);
+            _running = (RunAsync(loadedAt, stop.Token), stop);
         }
     }
 
@@ -74,7 +77,7 @@ internal sealed class SegmentReplica(EtcdClient etcd, string metaPrefix, string 
         }
     }
 
-    private async Task RunAsync(CancellationToken stop)
+    private async Task RunAsync(long? loadedAt, CancellationToken stop)
     {
         await Task.Yield();
         var backoff = TimeSpan.FromMilliseconds(100);
@@ -82,11 +85,21 @@ internal sealed class SegmentReplica(EtcdClient etcd, string metaPrefix, string 
         {
             try
             {
-                var (segments, revision) = await SegmentTable.ReadAsync(etcd, segmentsPrefix, stop).ConfigureAwait(false);
-                table.Reset(segments);
+                long revision;
+                if (loadedAt is { } loaded)
+                {
+                    revision = loaded;
+                    loadedAt = null;
+                }
+                else
+                {
+                    var (segments, read) = await SegmentTable.ReadAsync(etcd, segmentsPrefix, stop).ConfigureAwait(false);
+                    revision = read;
+                    table.Reset(segments);
+                    DutiesLog.ReplicaLoaded(log, segments.Count, revision, revision + 1);
+                }
                 Advance(revision);
                 IsLive = true;
-                DutiesLog.ReplicaLoaded(log, segments.Count, revision, revision + 1);
                 var watch = etcd.Watch(metaPrefix, new WatchOptions { Prefix = true, StartRevision = revision + 1 }, stop);
                 await foreach (var response in watch.ConfigureAwait(false))
                 {

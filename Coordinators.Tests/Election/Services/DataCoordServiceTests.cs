@@ -1,3 +1,4 @@
+using Google.Protobuf;
 using Coordinators.Actors.Components.Proto;
 using Coordinators.Actors.Election;
 using Coordinators.Actors.Election.Services;
@@ -70,6 +71,24 @@ public sealed class DataCoordServiceTests(EtcdSingleFixture etcd) : IClassFixtur
         Assert.Equal(2, store.ReadsFailed);
         var (inEtcd, _) = await SegmentTable.ReadAsync(etcd.Client, layout.SegmentsPrefix, CancellationToken.None);
         Assert.Equal((SegmentState.Flushed, 500L), (inEtcd[0].Segment.State, inEtcd[0].Segment.RowCount));
+        Assert.Equal(Describe(inEtcd.Select(s => s.Segment)), Describe(service.ListSegments(0).Segments));
+    }
+
+    [Fact]
+    public async Task ColdTakeover_AWriteOfTheTermCommitsAfterTheRead_TableFollowsIt()
+    {
+        // The same term leading again after its guard lapsed: a write of its previous stint, cancelled on this side while
+        // still in etcd's pipeline, commits after the new stint read the table (chaos seed 5: one segment short).
+        var (service, store, layout) = await NewPrimaryAsync();
+        var straggler = new Segment { Id = 9001, CollectionId = 7, State = SegmentState.Growing, RowCount = 3, Token = "straggler" };
+        var key = layout.SegmentKey(straggler.Id);
+
+        var txn = await store.TxnAsync([Cmp.CreateRevision(key) == 0], [Op.Put(EtcdKeys.Utf8(key), straggler.ToByteString())]);
+        Assert.True(txn.Succeeded);
+
+        await service.WaitForReplicaAsync(txn.Header.Revision, CancellationToken.None).WaitAsync(Backstop);
+        var (inEtcd, _) = await SegmentTable.ReadAsync(etcd.Client, layout.SegmentsPrefix, CancellationToken.None);
+        Assert.Contains(service.ListSegments(0).Segments, s => s.Token == "straggler");
         Assert.Equal(Describe(inEtcd.Select(s => s.Segment)), Describe(service.ListSegments(0).Segments));
     }
 
