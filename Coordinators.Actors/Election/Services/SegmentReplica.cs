@@ -98,8 +98,8 @@ internal sealed class SegmentReplica(EtcdClient etcd, string metaPrefix, string 
                     table.Reset(segments);
                     DutiesLog.ReplicaLoaded(log, segments.Count, revision, revision + 1);
                 }
-                Advance(revision);
                 IsLive = true;
+                Advance(revision);
                 var watch = etcd.Watch(metaPrefix, new WatchOptions { Prefix = true, StartRevision = revision + 1 }, stop);
                 await foreach (var response in watch.ConfigureAwait(false))
                 {
