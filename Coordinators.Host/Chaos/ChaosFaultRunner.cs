@@ -127,6 +127,7 @@ internal sealed class ChaosFaultRunner
             WorstRole = gaps.Role,
             Takeovers = takeovers,
             Epochs = Roles.Coordinators.ToDictionary(x => x, x => (epochsBefore[x], after.Epoch(x)), StringComparer.Ordinal),
+            CandidatesLost = CandidatesLostBetween(at, end),
             Demo = demo,
             Calls = calls.Count,
             CallsFailed = calls.Count(c => !c.Ok),
@@ -158,6 +159,15 @@ internal sealed class ChaosFaultRunner
             last[role] = key;
         }
         return found;
+    }
+
+    /// <summary>Per role, candidate-key deletions minus active-key deletions between two moments (never below 0).</summary>
+    public Dictionary<string, int> CandidatesLostBetween(double fromMs, double toMs)
+    {
+        var window = _events.Snapshot().Where(e => e.AtMs > fromMs && e.AtMs <= toMs && e.Kind is "candidate-del" or "active-del").ToList();
+        return Roles.Coordinators.ToDictionary(r => r, r => Math.Max(0,
+            window.Count(e => e.Kind == "candidate-del" && e.Data["role"]?.GetValue<string>() == r)
+            - window.Count(e => e.Kind == "active-del" && e.Data["role"]?.GetValue<string>() == r)), StringComparer.Ordinal);
     }
 
     private async Task<string> KillStandbyAsync(ChaosFault fault, List<string> problems)

@@ -155,4 +155,18 @@ public sealed class ChaosUnitTests
         events.Add("signal");
         Assert.Equal(late.AtMs, settle.LastChangeMs);
     }
+
+    [Fact]
+    public void EpochWithin_ExtraRiseOnlyForCandidatesLost_ASameTermSecondIncrementFails()
+    {
+        Assert.True(ChaosFaultResult.EpochWithin(rise: 1, takeovers: 1, candidatesLost: 0));
+        // A primary whose guard lapsed leads again with the same term and raises the epoch again: no candidate lost.
+        Assert.False(ChaosFaultResult.EpochWithin(rise: 2, takeovers: 1, candidatesLost: 0));
+        // Chaos seed 4, an etcd-leader pause at TTL 2 s: rootcoord 6 -> 8 for one takeover; the candidate that won first
+        // raised the epoch and lost its lease before publishing (two candidates lost beside the primary's).
+        Assert.True(ChaosFaultResult.EpochWithin(rise: 2, takeovers: 1, candidatesLost: 2));
+        // A takeover always raises it.
+        Assert.False(ChaosFaultResult.EpochWithin(rise: 0, takeovers: 1, candidatesLost: 3));
+        Assert.False(ChaosFaultResult.EpochWithin(rise: 3, takeovers: 1, candidatesLost: 1));
+    }
 }
