@@ -51,7 +51,10 @@ public sealed class ActorSystemHost : IAsyncDisposable
         builder.Services.AddSingleton(loggerFactory);
         builder.Services.AddAkka(name, akka =>
         {
-            akka.AddHocon(BaseHocon, HoconAddMode.Append);
+            // Prepended, so it wins over Akka.Hosting's own defaults (appended, it lost to them: the CLR exit hook stayed
+            // on and, at exit, printed "CoordinatedShutdown invoked due to ClrExitReason" through Akka's stdout logger,
+            // a non-JSON line in a --log-format json stream). The user's section is prepended after it and wins over both.
+            akka.AddHocon(BaseHocon, HoconAddMode.Prepend);
             if (!string.IsNullOrWhiteSpace(hocon))
             {
                 akka.AddHocon(hocon, HoconAddMode.Prepend);
