@@ -19,6 +19,11 @@ internal sealed class KeepAliveStream : IAsyncDisposable
     private readonly CancellationTokenSource _cts;
     // The write in flight (writes on one stream must not overlap); a faulted write ends the stream.
     private Task _write = Task.CompletedTask;
+    // Completed when the reader ended or a write failed; a write that succeeded must not complete it (the owner waits on
+    // it between sends: completed by every successful write, it had the owner's loop spin a core for the lease's life).
+    private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // The first failed write (it ends the stream).
+    private Task? _failedWrite;
     // Monotonic time of the newest answer; 0 until the first.
     private long _lastAnswer;
     private int _disposed;
@@ -32,6 +37,8 @@ internal sealed class KeepAliveStream : IAsyncDisposable
         _time = time;
         _cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         Reader = ReadAsync(onAnswer, _cts.Token);
+        Reader.ContinueWith(static (_, state) => ((TaskCompletionSource)state!).TrySetResult(), _ended, CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     /// <summary>The member's index in the client's endpoint list.</summary>
@@ -41,10 +48,10 @@ internal sealed class KeepAliveStream : IAsyncDisposable
     public Task<bool> Reader { get; }
 
     /// <summary>Completes when the stream can no longer be used: the reader ended or a write failed.</summary>
-    public Task Ended => Task.WhenAny(Reader, _write);
+    public Task Ended => _ended.Task;
 
     /// <summary>True once the reader ended or a write failed.</summary>
-    public bool HasEnded => Reader.IsCompleted || _write.IsFaulted || _write.IsCanceled;
+    public bool HasEnded => _ended.Task.IsCompleted;
 
     /// <summary>True once the member answered at least once on this stream.</summary>
     public bool HasAnswered => Volatile.Read(ref _lastAnswer) != 0;
@@ -63,12 +70,18 @@ internal sealed class KeepAliveStream : IAsyncDisposable
     /// <summary>Sends one request unless the previous write is still in flight.</summary>
     public void Send()
     {
-        if (!_write.IsCompleted)
+        if (!_write.IsCompleted || HasEnded)
         {
             return;
         }
         _sent.Enqueue(_time.GetTimestamp());
         _write = _call.RequestStream.WriteAsync(_request, _cts.Token);
+        _write.ContinueWith(static (write, state) =>
+        {
+            var stream = (KeepAliveStream)state!;
+            Interlocked.CompareExchange(ref stream._failedWrite, write, null);
+            stream._ended.TrySetResult();
+        }, this, CancellationToken.None, TaskContinuationOptions.NotOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     /// <summary>Why the stream ended (lease lost, or the reader's or the write's error; null when etcd ended it cleanly), then disposes it.</summary>
@@ -87,9 +100,9 @@ internal sealed class KeepAliveStream : IAsyncDisposable
                 error = e;
             }
         }
-        else if (_write.IsFaulted)
+        else if (Volatile.Read(ref _failedWrite) is { } write)
         {
-            error = _write.Exception!.InnerException ?? _write.Exception;
+            error = write.Exception?.InnerException ?? (Exception?)write.Exception ?? new OperationCanceledException("the keep-alive write was cancelled");
         }
         await DisposeAsync().ConfigureAwait(false);
         return (lost, error);

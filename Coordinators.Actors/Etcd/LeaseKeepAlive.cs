@@ -29,6 +29,7 @@ public sealed class LeaseKeepAlive : IAsyncEnumerable<LeaseKeepAliveEvent>, IAsy
     private long _lastTtl;
     // Streams that failed since the last answer (any member).
     private int _failures;
+    private long _wakeups;
 
     internal LeaseKeepAlive(EtcdClient client, long leaseId, TimeSpan interval, CancellationToken cancellationToken)
     {
@@ -48,6 +49,9 @@ public sealed class LeaseKeepAlive : IAsyncEnumerable<LeaseKeepAliveEvent>, IAsy
 
     /// <summary>The lease kept alive.</summary>
     public long LeaseId { get; }
+
+    /// <summary>How many times the loop woke up (to send, check a stall or retry a member): a few per period when healthy.</summary>
+    internal long Wakeups => Interlocked.Read(ref _wakeups);
 
     /// <summary>
     /// How long a request may wait before its stream counts as stalled: half a period, at least 150 ms (answers take
@@ -89,6 +93,7 @@ public sealed class LeaseKeepAlive : IAsyncEnumerable<LeaseKeepAliveEvent>, IAsy
             while (true)
             {
                 ct.ThrowIfCancellationRequested();
+                Interlocked.Increment(ref _wakeups);
                 var now = _time.GetTimestamp();
                 foreach (var ended in streams.Where(s => s.HasEnded).ToList())
                 {
@@ -256,6 +261,9 @@ public sealed class LeaseKeepAlive : IAsyncEnumerable<LeaseKeepAliveEvent>, IAsy
         {
             return;
         }
+        // Timers count whole milliseconds (a due time is cut down to them) and may fire up to one early: rounded up plus
+        // one, so a wake-up never comes before its time and finds a sub-millisecond rest to wait in a spin.
+        delay = TimeSpan.FromMilliseconds(Math.Ceiling(delay.TotalMilliseconds) + 1);
         using var wake = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var timer = Task.Delay(delay, _time, wake.Token);
         await Task.WhenAny(streams.Select(s => s.Ended).Append(timer)).ConfigureAwait(false);

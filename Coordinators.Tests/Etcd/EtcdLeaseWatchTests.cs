@@ -81,6 +81,27 @@ public sealed class EtcdLeaseWatchTests(EtcdSingleFixture etcd) : IClassFixture<
     }
 
     [Fact]
+    public async Task KeepAlive_Healthy_WakesAFewTimesPerPeriodNotInALoop()
+    {
+        // The loop waited on "a stream ended" as "its reader ended or its last write completed": each successful write
+        // completed it, and the loop spun a core for the lease's whole life (every process of the demo did).
+        var lease = await _client.GrantLeaseAsync(5);
+        await using var ka = _client.KeepAlive(lease.ID, TimeSpan.FromMilliseconds(100));
+        var acks = 0;
+        await foreach (var e in ka.Events.ReadAllAsync(new CancellationTokenSource(Backstop).Token))
+        {
+            Assert.IsType<LeaseAcknowledged>(e);
+            if (++acks == 10)
+            {
+                break;
+            }
+        }
+        // Per period: one wake-up to send, one to check the answer came before the stall time; room for slack.
+        Assert.InRange(ka.Wakeups, 1, (4 * acks) + 10);
+        await _client.RevokeLeaseAsync(lease.ID);
+    }
+
+    [Fact]
     public async Task KeepAlive_UnknownLease_ReportsExpired()
     {
         await using var ka = _client.KeepAlive(0x7777_0000_1234, TimeSpan.FromMilliseconds(200));
