@@ -112,20 +112,13 @@ internal sealed class ChaosPartitionRunner
         return (cutAt!.Value, _events.NowMs);
     }
 
-    // The end of the first successful workload call of the role that started after the heal; polled every 50 ms.
+    // The end of the first successful workload call of the role that started after the heal.
     private async Task<double?> ClientsBackAsync(string role, double healedAt, CancellationToken cancellationToken)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(50));
-        var deadline = healedAt + BackTimeout.TotalMilliseconds;
-        while (_events.NowMs < deadline)
-        {
-            var back = _workload!.Records().Where(r => r.Ok && r.CoordinatorRole == role && r.StartMs >= healedAt).Select(r => (double?)r.EndMs).FirstOrDefault();
-            if (back is not null)
-            {
-                return back;
-            }
-            await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false);
-        }
-        return null;
+        double? back = null;
+        var left = TimeSpan.FromMilliseconds(Math.Max(0, healedAt + BackTimeout.TotalMilliseconds - _events.NowMs));
+        await Poll.UntilAsync(() => (back = _workload!.Records().Where(r => r.Ok && r.CoordinatorRole == role && r.StartMs >= healedAt).Select(r => (double?)r.EndMs).FirstOrDefault()) is not null,
+            left, cancellationToken).ConfigureAwait(false);
+        return back;
     }
 }

@@ -60,19 +60,9 @@ internal sealed class ClusterSettle
     /// membership change happened for <see cref="Quiet"/> since then; re-checks
     /// every 50 ms (the state sampler's period). False after <paramref name="timeout"/>, with the cluster whole or not.
     /// </summary>
-    public async Task<bool> WaitAsync(Func<bool> whole, TimeSpan timeout, CancellationToken cancellationToken)
+    public Task<bool> WaitAsync(Func<bool> whole, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(50));
         var ended = _events.NowMs;
-        var deadline = ended + timeout.TotalMilliseconds;
-        while (!IsSettled(whole(), _events.NowMs, ended))
-        {
-            if (_events.NowMs > deadline)
-            {
-                return false;
-            }
-            await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false);
-        }
-        return true;
+        return Poll.UntilAsync(() => IsSettled(whole(), _events.NowMs, ended), timeout, cancellationToken);
     }
 }

@@ -106,7 +106,7 @@ internal sealed class FaultRunner
             }
             victim.Start();
         }
-        var rejoined = await WaitUntilAsync(() => Rejoined(victim, session.ServerId), RejoinTimeout, cancellationToken).ConfigureAwait(false);
+        var rejoined = await Poll.UntilAsync(() => Rejoined(victim, session.ServerId), RejoinTimeout, cancellationToken).ConfigureAwait(false);
         if (!rejoined && fault.Kind == FaultKind.SigStop && !victim.IsRunning)
         {
             // exit-on-session-loss: the paused process chose to exit; restarting it is the supervisor's job.
@@ -163,29 +163,10 @@ internal sealed class FaultRunner
 
     /// <summary>Waits until every child is back and answering; false after <paramref name="timeout"/>.</summary>
     public Task<bool> WaitWholeAsync(TimeSpan timeout, CancellationToken cancellationToken) =>
-        WaitUntilAsync(IsWhole, timeout, cancellationToken);
+        Poll.UntilAsync(IsWhole, timeout, cancellationToken);
 
     /// <summary>Every child runs, has a session and answers Healthy or StandBy, and every coordinator role has a primary.</summary>
     public bool IsWhole() => _children.Problems(_view.Current, _sampler.Latest).Count == 0;
-
-    /// <summary>
-    /// Waits on the state sampler's answers, which arrive without an event to await: re-checks every 50 ms,
-    /// the sampler's own period.
-    /// </summary>
-    private static async Task<bool> WaitUntilAsync(Func<bool> condition, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(50));
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                return false;
-            }
-            await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false);
-        }
-        return true;
-    }
 
     private (DemoChild? Child, SessionInfo? Session) PickVictim(Fault fault, ClusterSnapshot snapshot)
     {
