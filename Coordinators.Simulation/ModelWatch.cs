@@ -85,6 +85,7 @@ internal static class ModelWatch
             }
             if (serverCancel is not null)
             {
+                loop.Trace($"p{process.Id} watch of {key} from {fromRevision} cancelled by the server");
                 return new End(false, serverCancel);
             }
             loop.Trace($"p{process.Id} watch of {key} broke, resuming from {fromRevision}");

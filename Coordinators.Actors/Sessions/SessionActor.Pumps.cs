@@ -44,8 +44,10 @@ public sealed partial class SessionActor
     /// <summary>
     /// Watches the own session key (created at <paramref name="createRevision"/>) for its DELETE. A watch that resumed
     /// after a broken stream from a revision etcd has compacted since (a key that never changes leaves the watch's
-    /// revision behind) says nothing about the key: it is read, and while it is still the one created then, watched from
-    /// the read's revision + 1, as etcd's waitDelete does. Before, the session was given up for it.
+    /// revision behind), or one etcd cancelled for another reason (no leader, a permission change), says nothing about
+    /// the key: it is read, and while it is still the one created then, watched from the read's revision + 1, as etcd's
+    /// waitDelete does. Before, the session was given up for it. Cancels in a row back off (100 ms doubling to 5 s) so a
+    /// watch etcd keeps refusing does not spin; a DELETE or a key created anew ends the session as before.
     /// </summary>
     private static async Task PumpOwnKeyAsync(ISessionStore store, SessionInfo session, string key, long createRevision, int generation, IActorRef self,
         SessionActorSettings settings, ILogger log, CancellationToken ct)
@@ -53,6 +55,7 @@ public sealed partial class SessionActor
         try
         {
             var from = createRevision + 1;
+            var cancels = 0;
             while (true)
             {
                 try
@@ -60,14 +63,19 @@ public sealed partial class SessionActor
                     await store.WatchDeleteAsync(key, from, ct).ConfigureAwait(false);
                     break;
                 }
-                catch (EtcdCompactedException e)
+                catch (Exception e) when (e is EtcdCompactedException or EtcdWatchCanceledException)
                 {
+                    if (e is EtcdWatchCanceledException)
+                    {
+                        var delay = Backoff.Delay(Math.Min(cancels++, 6), TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5), 0.2, settings.Random.NextDouble());
+                        await Backoff.WaitAsync(delay, store.Time, ct).ConfigureAwait(false);
+                    }
                     var read = await ReadOwnKeyAsync(store, key, settings.Random, ct).ConfigureAwait(false);
                     if (read.CreateRevision != createRevision)
                     {
                         break;
                     }
-                    SessionLog.OwnKeyWatchResumed(log, session.Role, session.ServerId, e.CompactRevision, read.Revision + 1);
+                    SessionLog.OwnKeyWatchResumed(log, session.Role, session.ServerId, e.Message, read.Revision + 1);
                     from = read.Revision + 1;
                 }
             }

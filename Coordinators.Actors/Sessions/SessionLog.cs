@@ -35,6 +35,6 @@ internal static partial class SessionLog
     [LoggerMessage(5209, LogLevel.Warning, "{Role}: {Child} did not resign within {TimeoutMs:F0} ms")]
     public static partial void ResignTimedOut(ILogger logger, string role, string child, double timeoutMs);
 
-    [LoggerMessage(5210, LogLevel.Information, "session {Role}-{ServerId}: the watch of its key resumed below etcd's compaction ({CompactRevision}); the key is still held, watching from {Revision}")]
-    public static partial void OwnKeyWatchResumed(ILogger logger, string role, long serverId, long compactRevision, long revision);
+    [LoggerMessage(5210, LogLevel.Information, "session {Role}-{ServerId}: the watch of its key ended without a DELETE ({Why}); the key is still held, watching from {Revision}")]
+    public static partial void OwnKeyWatchResumed(ILogger logger, string role, long serverId, string why, long revision);
 }
