@@ -75,7 +75,7 @@ public sealed partial class CoordinatorActor
     {
         var predecessor = outcome.Predecessor!;
         var rehearse = !c.Rehearsed;
-        var state = new StandbyState(c with { Rehearsed = true }, predecessor, new CancellationTokenSource(), outcome.OnlyOneAhead, outcome.Revision);
+        var state = new StandbyState(c with { Rehearsed = true }, predecessor, new CancellationTokenSource());
         Transition(state, $"queued behind {predecessor}", Standby);
         SetHostState(StateCode.StandBy, "standby behind " + predecessor);
         var generation = _generation;
@@ -94,13 +94,6 @@ public sealed partial class CoordinatorActor
         Receive<PredecessorDeleted>(m => m.Generation == _generation, _ =>
         {
             Trigger();
-            if (state.Next && _settings.Guard.IsValid)
-            {
-                // The only candidate ahead is gone: first without ranking again (one etcd read off the takeover). The own
-                // key's watch starts after the rank read, whose Txn saw the key with this term: no DELETE since is missed.
-                BecomePrimary(state.Candidacy, state.RankRevision);
-                return;
-            }
             StartCampaigning(state.Candidacy, "predecessor deleted");
         });
         Receive<WatchFailed>(m => m.Generation == _generation, m =>

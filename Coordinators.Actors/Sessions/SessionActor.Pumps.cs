@@ -46,8 +46,9 @@ public sealed partial class SessionActor
     /// after a broken stream from a revision etcd has compacted since (a key that never changes leaves the watch's
     /// revision behind), or one etcd cancelled for another reason (no leader, a permission change), says nothing about
     /// the key: it is read, and while it is still the one created then, watched from the read's revision + 1, as etcd's
-    /// waitDelete does. Before, the session was given up for it. Cancels in a row back off (100 ms doubling to 5 s) so a
-    /// watch etcd keeps refusing does not spin; a DELETE or a key created anew ends the session as before.
+    /// waitDelete does. Before, the session was given up for it. Cancels in a row back off (100 ms doubling to 5 s; a
+    /// watch that lived 5 s resets the count) so a watch etcd keeps refusing does not spin; a DELETE or a key created
+    /// anew ends the session as before.
     /// </summary>
     private static async Task PumpOwnKeyAsync(ISessionStore store, SessionInfo session, string key, long createRevision, int generation, IActorRef self,
         SessionActorSettings settings, ILogger log, CancellationToken ct)
@@ -58,6 +59,7 @@ public sealed partial class SessionActor
             var cancels = 0;
             while (true)
             {
+                var watchedAt = store.Time.GetTimestamp();
                 try
                 {
                     await store.WatchDeleteAsync(key, from, ct).ConfigureAwait(false);
@@ -65,6 +67,11 @@ public sealed partial class SessionActor
                 }
                 catch (Exception e) when (e is EtcdCompactedException or EtcdWatchCanceledException)
                 {
+                    if (store.Time.GetElapsedTime(watchedAt) >= TimeSpan.FromSeconds(5))
+                    {
+                        // A watch that ran a while before its cancel is not a refusal in a row: the next wait starts short.
+                        cancels = 0;
+                    }
                     if (e is EtcdWatchCanceledException)
                     {
                         var delay = Backoff.Delay(Math.Min(cancels++, 6), TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5), 0.2, settings.Random.NextDouble());
