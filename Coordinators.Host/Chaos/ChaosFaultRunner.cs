@@ -89,7 +89,8 @@ internal sealed class ChaosFaultRunner
         }
         var end = _events.NowMs;
         var after = _view.Current;
-        var takeovers = TakeoversBetween(at, end);
+        var log = _events.Snapshot();
+        var takeovers = TakeoversBetween(log, at, end);
         double? takeoverMs = null, stoppedMs = null, servedUntilMs = null;
         if ((fault.DemoFault is not null || fault.Kind == ChaosFaultKind.PartitionPrimaryFromEtcd) && fault.Role is { } role)
         {
@@ -127,7 +128,7 @@ internal sealed class ChaosFaultRunner
             WorstRole = gaps.Role,
             Takeovers = takeovers,
             Epochs = Roles.Coordinators.ToDictionary(x => x, x => (epochsBefore[x], after.Epoch(x)), StringComparer.Ordinal),
-            CandidatesLost = CandidatesLostBetween(at, end),
+            CandidatesLost = CandidatesLostBetween(log, at, end),
             Demo = demo,
             Calls = calls.Count,
             CallsFailed = calls.Count(c => !c.Ok),
@@ -144,11 +145,11 @@ internal sealed class ChaosFaultRunner
     }
 
     /// <summary>Roles whose published primary (server or term) changed between two moments, once per change, from the etcd watch.</summary>
-    public List<string> TakeoversBetween(double fromMs, double toMs)
+    public static List<string> TakeoversBetween(IReadOnlyList<DemoEvent> log, double fromMs, double toMs)
     {
         var found = new List<string>();
         var last = new Dictionary<string, (long, long)>(StringComparer.Ordinal);
-        foreach (var e in _events.Snapshot().Where(e => e.Kind == "active-put" && e.AtMs <= toMs))
+        foreach (var e in log.Where(e => e.Kind == "active-put" && e.AtMs <= toMs))
         {
             var role = e.Data["role"]!.GetValue<string>();
             var key = (e.Data["serverId"]!.GetValue<long>(), e.Data["term"]!.GetValue<long>());
@@ -162,9 +163,9 @@ internal sealed class ChaosFaultRunner
     }
 
     /// <summary>Per role, candidate-key deletions minus active-key deletions between two moments (never below 0).</summary>
-    public Dictionary<string, int> CandidatesLostBetween(double fromMs, double toMs)
+    public static Dictionary<string, int> CandidatesLostBetween(IReadOnlyList<DemoEvent> log, double fromMs, double toMs)
     {
-        var window = _events.Snapshot().Where(e => e.AtMs > fromMs && e.AtMs <= toMs && e.Kind is "candidate-del" or "active-del").ToList();
+        var window = log.Where(e => e.AtMs > fromMs && e.AtMs <= toMs && e.Kind is "candidate-del" or "active-del").ToList();
         return Roles.Coordinators.ToDictionary(r => r, r => Math.Max(0,
             window.Count(e => e.Kind == "candidate-del" && e.Data["role"]?.GetValue<string>() == r)
             - window.Count(e => e.Kind == "active-del" && e.Data["role"]?.GetValue<string>() == r)), StringComparer.Ordinal);

@@ -189,9 +189,11 @@ internal sealed class ChaosOrchestrator
         // Every process of the run has stopped: nothing runs in the namespaces any more.
         var networkLeft = await network.RemoveAsync().ConfigureAwait(false);
         var surviving = children.SurvivingPids().Concat(etcd.SurvivingPids()).ToList();
+        var log = _events.Snapshot();
+        var takeoversInRun = ChaosFaultRunner.TakeoversBetween(log, readyMs, stopMs);
         var runTakeovers = ChaosOptions.Layout.Where(l => Roles.IsCoordinator(l.Role))
-            .ToDictionary(l => l.Role, l => runner.TakeoversBetween(readyMs, stopMs).Count(r => r == l.Role), StringComparer.Ordinal);
-        var evidence = new ChaosEvidence(results, observer.Intervals(), sampler.SampleCount, sampler.ViolationCount, sampler.Violations, _events.Snapshot(),
+            .ToDictionary(l => l.Role, l => takeoversInRun.Count(r => r == l.Role), StringComparer.Ordinal);
+        var evidence = new ChaosEvidence(results, observer.Intervals(), sampler.SampleCount, sampler.ViolationCount, sampler.Violations, log,
             stopMs, fatal is null ? finalProblems : [fatal], surviving, epochsAtStart, epochsAtEnd, runTakeovers, _options.RecoveryBound, networkLeft, workload.Records());
         Checks = [.. ChaosChecker.Check(evidence), .. dutyResults];
         Summary = ChaosSummary.Rows(results);
