@@ -88,7 +88,7 @@ internal sealed class FailoverBenchmark : IBenchmark
     {
         var root = "bench-" + tag + Guid.NewGuid().ToString("N")[..6];
         var layout = new EtcdLayout(root);
-        // COORDINATORS_HOST_DLL measures another build of the host, e.g. a ReadyToRun publish.
+        // COORDINATORS_HOST_DLL measures another build of the host; COORDINATORS_HOST_IL=1 an IL-only copy of this one.
         var dll = HostDll.Resolve();
         var samples = new List<double>();
         // Guarded: the signal goes to the guard's child (the READY line's pid), and the guard exits after revoking.

@@ -3,8 +3,28 @@ namespace Coordinators.Benchmarks.Failover;
 /// <summary>Where the benchmarks find the `coordinators` host they start, and the percentile they report.</summary>
 internal static class HostDll
 {
-    /// <summary>The built host, or the one COORDINATORS_HOST_DLL names (e.g. a ReadyToRun publish).</summary>
-    public static string Resolve()
+    private static readonly Lazy<string> IlOnly = new(() =>
+    {
+        var copy = HostBuild.IlOnlyCopy(Built());
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Directory.Delete(Path.GetDirectoryName(copy)!, recursive: true);
+        return copy;
+    });
+
+    /// <summary>
+    /// The built host, or the one COORDINATORS_HOST_DLL names (another build, to measure before beside after), or with
+    /// COORDINATORS_HOST_IL=1 an IL-only copy of the built host (<see cref="HostBuild.IlOnlyCopy"/>).
+    /// </summary>
+    public static string Resolve() => Chosen.Value;
+
+    private static readonly Lazy<string> Chosen = new(() =>
+    {
+        var dll = Environment.GetEnvironmentVariable("COORDINATORS_HOST_IL") == "1" ? IlOnly.Value : Built();
+        Console.WriteLine($"host: {dll} ({HostBuild.Describe(dll)})");
+        return dll;
+    });
+
+    /// <summary>The built host, or the one COORDINATORS_HOST_DLL names.</summary>
+    public static string Built()
     {
         var dll = Environment.GetEnvironmentVariable("COORDINATORS_HOST_DLL") is { Length: > 0 } other
             ? Path.GetFullPath(other)
