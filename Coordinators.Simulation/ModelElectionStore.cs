@@ -1,4 +1,3 @@
-using Akka.Actor;
 using Coordinators.Actors.Election;
 using Coordinators.Actors.Etcd;
 using Coordinators.Actors.Model;
@@ -43,18 +42,11 @@ internal sealed class ModelElectionStore(SimProcess process, SimNetwork net, Mod
         return new CampaignOutcome(term, predecessor, revision, gone);
     }
 
-    public async Task WatchDeleteAsync(string key, long fromRevision, IActorRef self, object deleted, Func<Exception, object> failed, CancellationToken ct)
-    {
-        var end = await ModelWatch.RunAsync(process, net, etcd, loop, key, fromRevision, ct).ConfigureAwait(false);
-        if (end.Deleted)
-        {
-            self.Tell(deleted);
-        }
-        else if (end.Error is { } error)
-        {
-            self.Tell(failed(error));
-        }
-    }
+    public Task WatchDeleteAsync(string key, long fromRevision, CancellationToken ct) =>
+        ModelWatch.DeleteAsync(process, net, etcd, loop, key, fromRevision, ct);
+
+    public Task<KeyRevisions> ReadKeyAsync(string key, CancellationToken ct) =>
+        SimTasks.Cancellable(net.Call(process, "candidate read", () => new KeyRevisions(etcd.CreateRevision(key), etcd.Revision)), ct);
 
     public Task ResignAsync(string activeKey, string candidateKey, long term, IReadOnlyList<RequestOp> also, CancellationToken ct) =>
         also.Count > 0

@@ -35,29 +35,8 @@ internal sealed class ModelSessionStore(SimProcess process, SimWorld world) : IS
     public Task<long?> PutIfAbsentAsync(string key, string value, long leaseId, CancellationToken ct) =>
         SimTasks.Cancellable(Net.Call(process, "session put", () => Etcd.PutIfAbsent(key, value, leaseId)), ct);
 
-    public Task WatchDeleteAsync(string key, long fromRevision, CancellationToken ct)
-    {
-        // As EtcdClient.Watch's caller sees it: completed on the DELETE, faulted on a failure, cancelled with the token.
-        var outcome = new TaskCompletionSource();
-        var watch = ModelWatch.RunAsync(process, Net, Etcd, world.Loop, key, fromRevision, ct);
-        SimTasks.OnCompleted(watch, () =>
-        {
-            var end = watch.Result;
-            if (end.Deleted)
-            {
-                outcome.TrySetResult();
-            }
-            else if (end.Error is { } error)
-            {
-                outcome.TrySetException(error);
-            }
-            else
-            {
-                outcome.TrySetCanceled(ct);
-            }
-        });
-        return outcome.Task;
-    }
+    public Task WatchDeleteAsync(string key, long fromRevision, CancellationToken ct) =>
+        ModelWatch.DeleteAsync(process, Net, Etcd, world.Loop, key, fromRevision, ct);
 
     public Task<KeyRevisions> GetCreateRevisionAsync(string key, CancellationToken ct) =>
         SimTasks.Cancellable(Net.Call(process, "session read", () => new KeyRevisions(Etcd.CreateRevision(key), Etcd.Revision)), ct);

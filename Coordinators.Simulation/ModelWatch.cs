@@ -13,6 +13,33 @@ internal static class ModelWatch
     /// <summary>How a watch ended: the key was deleted, it failed (<see cref="Error"/>), or neither (cancelled).</summary>
     public readonly record struct End(bool Deleted, Exception? Error);
 
+    /// <summary>
+    /// As EtcdClient.Watch's caller sees it: completed on the DELETE, faulted on a failure, cancelled with the token
+    /// (the shape of IElectionStore's and ISessionStore's WatchDeleteAsync).
+    /// </summary>
+    public static Task DeleteAsync(SimProcess process, SimNetwork net, ModelEtcd etcd, SimLoop loop, string key, long fromRevision, CancellationToken ct)
+    {
+        var outcome = new TaskCompletionSource();
+        var watch = RunAsync(process, net, etcd, loop, key, fromRevision, ct);
+        SimTasks.OnCompleted(watch, () =>
+        {
+            var end = watch.Result;
+            if (end.Deleted)
+            {
+                outcome.TrySetResult();
+            }
+            else if (end.Error is { } error)
+            {
+                outcome.TrySetException(error);
+            }
+            else
+            {
+                outcome.TrySetCanceled(ct);
+            }
+        });
+        return outcome.Task;
+    }
+
     /// <summary>Watches until the key is deleted, the watch fails (EtcdCompactedException / EtcdWatchCanceledException) or <paramref name="ct"/> fires; never throws.</summary>
     public static async Task<End> RunAsync(SimProcess process, SimNetwork net, ModelEtcd etcd, SimLoop loop, string key, long fromRevision, CancellationToken ct)
     {

@@ -49,6 +49,7 @@ internal sealed class SimProcess
             Guard = Guard,
             Service = Service,
             Store = new ModelElectionStore(this, world.Net, world.Etcd, world.Loop),
+            Random = world.Loop.Random,
         }).WithDispatcher(slotParts.DispatcherId);
         world.Loop.Trace($"p{Id} started in slot {slot}, clock drift {driftPpm} ppm");
         Session = world.System.ActorOf(SessionActor.Props(new SessionActorSettings

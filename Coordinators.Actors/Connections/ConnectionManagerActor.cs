@@ -223,7 +223,7 @@ internal sealed class ConnectionManagerActor : ReceiveActor, IWithTimers
     {
         var d = _dependencies[m.DependencyId];
         d.WatchFailures++;
-        var delay = Sessions.Backoff.Delay(d.WatchFailures - 1, MinWatchBackoff, MaxWatchBackoff, 0.2, Random.Shared.NextDouble());
+        var delay = Backoff.Delay(d.WatchFailures - 1, MinWatchBackoff, MaxWatchBackoff, 0.2, Random.Shared.NextDouble());
         ConnectionsLog.WatchFailed(Log, d.Role, $"{m.Error.Message} (failure {d.WatchFailures}; again in {delay.TotalMilliseconds:0} ms)");
         // Range again and reconcile after the backoff; a compacted or broken watch never leaves a stale client behind.
         Timers.StartSingleTimer(("watch", d.Id), new RestartDependencyWatch(d.Id), delay);

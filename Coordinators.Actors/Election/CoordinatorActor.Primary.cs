@@ -22,9 +22,17 @@ public sealed partial class CoordinatorActor
         var generation = _generation;
         _settings.Service.StartAsync(c.Term, state.Fenced, state.Leadership.Token)
             .PipeTo(Self, success: () => new ServiceStarted(generation), failure: e => new ServiceStartFailed(generation, e));
-        // From the read's revision + 1, as etcd's waitDelete: a DELETE between the read and the watch is not missed.
-        _store.WatchDeleteAsync(key, readRevision + 1, Self,
-                new CandidateDeleted(generation), e => new WatchFailed(generation, e), state.Watch.Token)
+        // From the read's revision + 1, as etcd's waitDelete: a DELETE between the read and the watch is not missed. A
+        // watch that cannot go on (resumed below a compaction after a broken stream, cancelled by etcd) re-reads the key
+        // and watches on while the key is still this term's: before, the primary stepped down for it, a needless
+        // failover whenever a long-serving primary's watch broke behind an etcd with auto-compaction.
+        var (log, role, serverId, store) = (Log, Role, ServerIdOf(c), _store);
+        var watch = KeyDeleteWatch.WaitAsync(
+            (from, ct) => store.WatchDeleteAsync(key, from, ct), ct => store.ReadKeyAsync(key, ct),
+            c.Term, readRevision + 1, _time, _settings.Random,
+            (why, from) => ElectionLog.CandidateWatchResumed(log, role, serverId, c.Term, why, from),
+            state.Watch.Token);
+        TellWhenDeletedAsync(watch, Self, new CandidateDeleted(generation), e => new WatchFailed(generation, e), state.Watch.Token)
             .PipeTo(Self, success: () => Done.Instance, failure: e => new WatchFailed(generation, e));
         ScheduleGuardCheck();
     }
@@ -111,6 +119,27 @@ public sealed partial class CoordinatorActor
         var timeout = new CancellationTokenSource(_settings.Options.Election.ResignTimeout);
         StopServiceAsync(ServerIdOf(c), timeout)
             .PipeTo(Self, success: () => new ServiceStopped(generation), failure: _ => new ServiceStopped(generation));
+    }
+
+    /// <summary>
+    /// Tells <paramref name="self"/> <paramref name="deleted"/> when <paramref name="watch"/> completes and
+    /// <paramref name="failed"/> when it faults; nothing once <paramref name="ct"/> is cancelled (the behaviour moved on).
+    /// </summary>
+    private static async Task TellWhenDeletedAsync(Task watch, IActorRef self, object deleted, Func<Exception, object> failed, CancellationToken ct)
+    {
+        try
+        {
+            await watch.ConfigureAwait(false);
+            self.Tell(deleted);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // The watcher moved on.
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            self.Tell(failed(e));
+        }
     }
 
     /// <summary>Stops the service within the resign timeout; a failure is logged, and stepping down goes on.</summary>

@@ -79,7 +79,7 @@ public sealed partial class CoordinatorActor
         Transition(state, $"queued behind {predecessor}", Standby);
         SetHostState(StateCode.StandBy, "standby behind " + predecessor);
         var generation = _generation;
-        _store.WatchDeleteAsync(predecessor, outcome.Revision + 1, Self,
+        TellWhenDeletedAsync(_store.WatchDeleteAsync(predecessor, outcome.Revision + 1, state.Watch.Token), Self,
                 new PredecessorDeleted(generation), e => new WatchFailed(generation, e), state.Watch.Token)
             .PipeTo(Self, success: () => Done.Instance, failure: e => new WatchFailed(generation, e));
         Timers.StartPeriodicTimer("warm-up", new WarmUpTick(generation), TimeSpan.Zero, _settings.Options.Election.WarmUpInterval);

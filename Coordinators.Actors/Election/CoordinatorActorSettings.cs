@@ -33,6 +33,9 @@ public sealed record CoordinatorActorSettings
     /// <summary>How long to wait before retrying a campaign after an etcd error.</summary>
     public TimeSpan RetryDelay { get; init; } = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>The backoffs' jitter (thread-safe <see cref="Random.Shared"/>; the simulator's seeded one runs on its one thread).</summary>
+    internal Random Random { get; init; } = Random.Shared;
+
     /// <summary>Where the election's keys live; null means etcd through <see cref="Etcd"/> (tests pass an in-memory one).</summary>
     internal IElectionStore? Store { get; init; }
 

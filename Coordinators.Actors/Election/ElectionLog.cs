@@ -10,4 +10,7 @@ internal static partial class ElectionLog
 
     [LoggerMessage(5301, LogLevel.Warning, "election {Role} server {ServerId}: {What} failed: {Error}")]
     public static partial void Failed(ILogger logger, string role, long serverId, string what, string error);
+
+    [LoggerMessage(5302, LogLevel.Information, "election {Role} server {ServerId} term {Term}: the candidate key's watch ended without a DELETE ({Why}); the key is still held, watching from {Revision}")]
+    public static partial void CandidateWatchResumed(ILogger logger, string role, long serverId, long term, string why, long revision);
 }

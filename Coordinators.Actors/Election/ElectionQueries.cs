@@ -1,8 +1,6 @@
 using Coordinators.Actors.Etcd;
 using Etcdserverpb;
 using Mvccpb;
-using Akka;
-using Akka.Actor;
 using Coordinators.Actors.Sessions;
 using Coordinators.Actors.Model;
 
@@ -72,29 +70,18 @@ internal static class ElectionQueries
         return outcome;
     }
 
-    /// <summary>Watches one key from <paramref name="fromRevision"/> and tells <paramref name="deleted"/> on its DELETE.</summary>
-    public static async Task WatchDeleteAsync(EtcdClient etcd, string key, long fromRevision, IActorRef self, object deleted, Func<Exception, object> failed, CancellationToken ct)
+    /// <summary>Watches one key from <paramref name="fromRevision"/> and completes on its DELETE; the watch's errors escape.</summary>
+    public static async Task WatchDeleteAsync(EtcdClient etcd, string key, long fromRevision, CancellationToken ct)
     {
-        try
+        var options = new WatchOptions { StartRevision = fromRevision, NoPut = true };
+        await foreach (var response in etcd.Watch(key, options, ct).ConfigureAwait(false))
         {
-            var options = new WatchOptions { StartRevision = fromRevision, NoPut = true };
-            await foreach (var response in etcd.Watch(key, options, ct).ConfigureAwait(false))
+            if (response.Events.Any(e => e.Type == Event.Types.EventType.Delete))
             {
-                if (response.Events.Any(e => e.Type == Event.Types.EventType.Delete))
-                {
-                    self.Tell(deleted);
-                    return;
-                }
+                return;
             }
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-            // The watcher moved on.
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            self.Tell(failed(e));
-        }
+        throw new InvalidOperationException($"the watch of {key} ended without a DELETE");
     }
 
     /// <summary>Resign: one Txn deleting the active key and the candidate key while the term holds; else only the candidate key.</summary>

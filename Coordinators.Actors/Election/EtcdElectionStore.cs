@@ -1,4 +1,3 @@
-using Akka.Actor;
 using Coordinators.Actors.Etcd;
 using Coordinators.Actors.Model;
 
@@ -10,8 +9,14 @@ internal sealed class EtcdElectionStore(EtcdClient etcd) : IElectionStore
     public Task<CampaignOutcome> CampaignAsync(string prefix, string candidateKey, SessionInfo session, long knownTerm, CancellationToken ct) =>
         ElectionQueries.CampaignAsync(etcd, prefix, candidateKey, session, knownTerm, ct);
 
-    public Task WatchDeleteAsync(string key, long fromRevision, IActorRef self, object deleted, Func<Exception, object> failed, CancellationToken ct) =>
-        ElectionQueries.WatchDeleteAsync(etcd, key, fromRevision, self, deleted, failed, ct);
+    public Task WatchDeleteAsync(string key, long fromRevision, CancellationToken ct) =>
+        ElectionQueries.WatchDeleteAsync(etcd, key, fromRevision, ct);
+
+    public async Task<KeyRevisions> ReadKeyAsync(string key, CancellationToken ct)
+    {
+        var range = await etcd.GetAsync(key, cancellationToken: ct).ConfigureAwait(false);
+        return new KeyRevisions(range.Kvs.Count == 0 ? 0 : range.Kvs[0].CreateRevision, range.Header.Revision);
+    }
 
     public Task ResignAsync(string activeKey, string candidateKey, long term, IReadOnlyList<Etcdserverpb.RequestOp> also, CancellationToken ct) =>
         ElectionQueries.ResignAsync(etcd, activeKey, candidateKey, term, also, ct);

@@ -1,4 +1,4 @@
-using Akka.Actor;
+using Coordinators.Actors.Etcd;
 using Coordinators.Actors.Model;
 
 namespace Coordinators.Actors.Election;
@@ -12,8 +12,15 @@ internal interface IElectionStore
     /// <summary>Puts the candidate key if absent (its CreateRevision is the term) and ranks it: leader or the predecessor.</summary>
     Task<CampaignOutcome> CampaignAsync(string prefix, string candidateKey, SessionInfo session, long knownTerm, CancellationToken ct);
 
-    /// <summary>Tells <paramref name="self"/> <paramref name="deleted"/> once <paramref name="key"/> is deleted at or after <paramref name="fromRevision"/>.</summary>
-    Task WatchDeleteAsync(string key, long fromRevision, IActorRef self, object deleted, Func<Exception, object> failed, CancellationToken ct);
+    /// <summary>
+    /// Completes once <paramref name="key"/> is deleted at or after <paramref name="fromRevision"/>; faults with the watch's
+    /// error (<see cref="EtcdCompactedException"/> when that revision is compacted, <see cref="EtcdWatchCanceledException"/>
+    /// when etcd cancelled it), cancelled with <paramref name="ct"/>.
+    /// </summary>
+    Task WatchDeleteAsync(string key, long fromRevision, CancellationToken ct);
+
+    /// <summary>Reads <paramref name="key"/>: its CreateRevision (0 when absent) and the read's revision.</summary>
+    Task<KeyRevisions> ReadKeyAsync(string key, CancellationToken ct);
 
     /// <summary>
     /// Deletes the active key (fenced on <paramref name="term"/> when > 0) and the candidate key in one step; a primary's

@@ -48,9 +48,6 @@ internal sealed record CounterSwap(bool Succeeded, long ModRevision, string? Val
     public static readonly CounterSwap Swapped = new(true, 0, null);
 }
 
-/// <summary>A key's CreateRevision (0 when it is absent) as of <paramref name="Revision"/>, the read's header revision.</summary>
-internal readonly record struct KeyRevisions(long CreateRevision, long Revision);
-
 /// <summary>A running keep-alive of one lease: its acknowledgements, then at most one loss; dispose to stop it.</summary>
 internal interface ISessionKeepAlive : IAsyncDisposable
 {

@@ -42,50 +42,22 @@ public sealed partial class SessionActor
     }
 
     /// <summary>
-    /// Watches the own session key (created at <paramref name="createRevision"/>) for its DELETE. A watch that resumed
-    /// after a broken stream from a revision etcd has compacted since (a key that never changes leaves the watch's
-    /// revision behind), or one etcd cancelled for another reason (no leader, a permission change), says nothing about
-    /// the key: it is read, and while it is still the one created then, watched from the read's revision + 1, as etcd's
-    /// waitDelete does. Before, the session was given up for it. Cancels in a row back off (100 ms doubling to 5 s; a
-    /// watch that lived 5 s resets the count) so a watch etcd keeps refusing does not spin; a DELETE or a key created
-    /// anew ends the session as before.
+    /// Watches the own session key (created at <paramref name="createRevision"/>) for its DELETE through
+    /// <see cref="KeyDeleteWatch"/>: a watch resumed below a compaction or cancelled by etcd re-reads the key and watches
+    /// on while it is still the one created then (before, the session was given up for it); a DELETE or a key created
+    /// anew ends the session.
     /// </summary>
     private static async Task PumpOwnKeyAsync(ISessionStore store, SessionInfo session, string key, long createRevision, int generation, IActorRef self,
         SessionActorSettings settings, ILogger log, CancellationToken ct)
     {
         try
         {
-            var from = createRevision + 1;
-            var cancels = 0;
-            while (true)
-            {
-                var watchedAt = store.Time.GetTimestamp();
-                try
-                {
-                    await store.WatchDeleteAsync(key, from, ct).ConfigureAwait(false);
-                    break;
-                }
-                catch (Exception e) when (e is EtcdCompactedException or EtcdWatchCanceledException)
-                {
-                    if (store.Time.GetElapsedTime(watchedAt) >= TimeSpan.FromSeconds(5))
-                    {
-                        // A watch that ran a while before its cancel is not a refusal in a row: the next wait starts short.
-                        cancels = 0;
-                    }
-                    if (e is EtcdWatchCanceledException)
-                    {
-                        var delay = Backoff.Delay(Math.Min(cancels++, 6), TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5), 0.2, settings.Random.NextDouble());
-                        await Backoff.WaitAsync(delay, store.Time, ct).ConfigureAwait(false);
-                    }
-                    var read = await ReadOwnKeyAsync(store, key, settings.Random, ct).ConfigureAwait(false);
-                    if (read.CreateRevision != createRevision)
-                    {
-                        break;
-                    }
-                    SessionLog.OwnKeyWatchResumed(log, session.Role, session.ServerId, e.Message, read.Revision + 1);
-                    from = read.Revision + 1;
-                }
-            }
+            await KeyDeleteWatch.WaitAsync(
+                (from, token) => store.WatchDeleteAsync(key, from, token),
+                token => store.GetCreateRevisionAsync(key, token),
+                createRevision, createRevision + 1, store.Time, settings.Random,
+                (why, from) => SessionLog.OwnKeyWatchResumed(log, session.Role, session.ServerId, why, from),
+                ct).ConfigureAwait(false);
             self.Tell(new OwnKeyDeleted(generation));
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -95,26 +67,6 @@ public sealed partial class SessionActor
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             self.Tell(new OwnKeyWatchFailed(generation, e));
-        }
-    }
-
-    /// <summary>
-    /// Reads the own key, retrying while etcd is unreachable (100 ms doubling to 1 s): an outage longer than the TTL
-    /// ends the session through the keep-alive, which cancels this.
-    /// </summary>
-    private static async Task<KeyRevisions> ReadOwnKeyAsync(ISessionStore store, string key, Random random, CancellationToken ct)
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            try
-            {
-                return await store.GetCreateRevisionAsync(key, ct).ConfigureAwait(false);
-            }
-            catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded && !ct.IsCancellationRequested)
-            {
-                var delay = Backoff.Delay(Math.Min(attempt, 4), TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1), 0.2, random.NextDouble());
-                await Backoff.WaitAsync(delay, store.Time, ct).ConfigureAwait(false);
-            }
         }
     }
 }

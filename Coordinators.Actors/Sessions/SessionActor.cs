@@ -1,3 +1,4 @@
+using Coordinators.Actors.Etcd;
 using Coordinators.Actors.Components;
 using Akka;
 using Akka.Actor;

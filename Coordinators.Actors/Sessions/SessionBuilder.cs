@@ -1,3 +1,4 @@
+using Coordinators.Actors.Etcd;
 using System.Globalization;
 using System.Reflection;
 using Coordinators.Actors.Model;

@@ -168,6 +168,42 @@ public sealed class CoordinatorActorBehaviourTests : TestKit
     }
 
     [Fact]
+    public async Task Primary_CandidateWatchCompactedThenCancelledByEtcd_RereadsTheKeyAndLeadsOnUntilItIsDeleted()
+    {
+        StartCoordinator(Session(7, 0x17));
+        var term = await StartedTermAsync();
+        await AwaitAssertAsync(() => Assert.Equal((StateCode.Healthy, term), (_host.State, _host.Snapshot.Term)), Backstop);
+        var own = _layout.CandidateKey(Roles.RootCoord, 0x17);
+        await AwaitAssertAsync(() => Assert.Equal(1, _store.WatchesOf(own)), Backstop);
+
+        // A broken stream resumed from a revision etcd compacted since: the key is untouched, so it is read and watched on
+        // (before, the primary stepped down: a needless failover).
+        Assert.Equal(1, _store.FailWatches(own, new EtcdCompactedException(term + 10, term + 1)));
+        await AwaitAssertAsync(() => Assert.Equal(1, _store.WatchesOf(own)), Backstop);
+        // etcd cancels the watch (no leader, say): the same, after a backoff on the actor's clock (100 ms + 20% jitter).
+        var start = _time.GetUtcNow();
+        Assert.Equal(1, _store.FailWatches(own, new EtcdWatchCanceledException("etcdserver: no leader")));
+        Assert.Equal(0, _store.WatchesOf(own));
+        await AwaitAssertAsync(() =>
+        {
+            // The backoff's timer may start after any one step: step the clock until it has fired, the lease kept alive.
+            _time.Advance(TimeSpan.FromMilliseconds(50));
+            _guard.Acknowledged(_time.GetTimestamp());
+            Assert.Equal(1, _store.WatchesOf(own));
+        }, Backstop);
+        Assert.True(_time.GetUtcNow() - start >= TimeSpan.FromMilliseconds(100), "the cancelled watch was re-created without the backoff");
+
+        Assert.Equal((StateCode.Healthy, term), (_host.State, _host.Snapshot.Term));
+        Assert.Equal(0, _service.Stops.Reader.Count);
+        Assert.Equal(2, _logs.Messages.Count(m => m.Contains("the candidate key's watch ended without a DELETE", StringComparison.Ordinal)));
+
+        // The watch still works: the key's DELETE ends this leadership.
+        _store.Delete(own);
+        await _service.Stops.Reader.ReadAsync(new CancellationTokenSource(Backstop).Token);
+        Assert.Contains(_logs.Messages, m => m.Contains("own candidate key deleted", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Primary_ServiceStopFails_FailureIsLoggedAndTheActorCampaignsAgain()
     {
         _service.StopError = new InvalidOperationException("disk full while flushing");

@@ -4,6 +4,7 @@ using Akka.TestKit.Xunit2;
 using Coordinators.Actors.Components;
 using Coordinators.Actors.Config;
 using Coordinators.Actors.Election;
+using Coordinators.Actors.Etcd;
 using Coordinators.Actors.Sessions;
 using Coordinators.Tests.Etcd;
 using Coordinators.Tests.Fixtures;
@@ -24,6 +25,7 @@ public sealed class CoordinatorActorTests(EtcdSingleFixture etcd, ITestOutputHel
     : TestKit(Coordinators.Actors.Runtime.ActorSystemHost.BaseHocon, output), IClassFixture<EtcdSingleFixture>
 {
     private static readonly TimeSpan Backstop = TimeSpan.FromSeconds(15);
+    private readonly ITestOutputHelper _output = output;
     private readonly ILoggerFactory _loggers = LoggerFactory.Create(b => b.AddProvider(new TestOutputLoggerProvider(output)));
     private readonly CoordinatorsOptions _options = new()
     {
@@ -33,19 +35,22 @@ public sealed class CoordinatorActorTests(EtcdSingleFixture etcd, ITestOutputHel
 
     private EtcdLayout Layout => new(_options.Root);
 
-    private (IActorRef Session, ComponentHost Host, RecordingCoordinatorService Service) Start()
+    private (IActorRef Session, ComponentHost Host, RecordingCoordinatorService Service) Start(
+        EtcdClient? client = null, CoordinatorsOptions? options = null, ILoggerFactory? loggers = null)
     {
-        var host = new ComponentHost(Roles.RootCoord, _loggers);
+        client ??= etcd.Client;
+        options ??= _options;
+        var host = new ComponentHost(Roles.RootCoord, loggers ?? _loggers);
         host.SetAddress("127.0.0.1:1");
-        var guard = SessionActorSettings.CreateGuard(_options, TimeProvider.System);
+        var guard = SessionActorSettings.CreateGuard(options, TimeProvider.System);
         var service = new RecordingCoordinatorService();
         var coordinator = CoordinatorActor.Props(new CoordinatorActorSettings
         {
-            Etcd = etcd.Client, Layout = Layout, Host = host, Options = _options, Guard = guard, Service = service,
+            Etcd = client, Layout = Layout, Host = host, Options = options, Guard = guard, Service = service,
         });
         var session = Sys.ActorOf(SessionActor.Props(new SessionActorSettings
         {
-            Etcd = etcd.Client, Layout = Layout, Host = host, Options = _options, Guard = guard, Children = [("coordinator", coordinator)],
+            Etcd = client, Layout = Layout, Host = host, Options = options, Guard = guard, Children = [("coordinator", coordinator)],
         }), "session");
         return (session, host, service);
     }
@@ -86,6 +91,40 @@ public sealed class CoordinatorActorTests(EtcdSingleFixture etcd, ITestOutputHel
         Assert.True(leadership.IsCancellationRequested, "the old term's leadership token was not cancelled");
         Assert.True(term > 0);
         await etcd.Client.RevokeLeaseAsync(lease.ID);
+    }
+
+    [Fact]
+    public async Task Primary_CandidateWatchResumedBelowACompaction_LeadsOnAndSeesALaterDelete()
+    {
+        await using var cluster = await EtcdCluster.StartSingleAsync();
+        using var client = new EtcdClient(new EtcdClientOptions { Endpoints = cluster.ClientUrls, RequestTimeout = TimeSpan.FromSeconds(1) });
+        // A TTL that outlasts the member's restart.
+        var options = _options with { Session = new SessionOptions { Ttl = TimeSpan.FromSeconds(6) } };
+        var resumed = new LogEventWaiter(5302);
+        using var loggers = LoggerFactory.Create(b => b.AddProvider(new TestOutputLoggerProvider(_output)).AddProvider(resumed));
+        var (_, host, service) = Start(client, options, loggers);
+        var primary = await WaitForAsync(host, s => s.State == StateCode.Healthy);
+        var term = await service.Starts.Reader.ReadAsync(new CancellationTokenSource(Backstop).Token);
+        // etcd moves past the campaign's read and compacts there: the candidate watch, resumed from the read's
+        // revision + 1 after the restart breaks its stream, is refused ("compacted").
+        for (var i = 0; i < 3; i++)
+        {
+            await client.PutAsync(Layout.Root + "/other", i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+        await client.CompactAsync((await client.GetAsync(Layout.Root + "/other")).Header.Revision);
+
+        await cluster.RestartAsync(0);
+        await resumed.Logged.WaitAsync(Backstop);
+
+        // Still primary on the same term, the service never stopped (before: "candidate watch failed", a step-down).
+        Assert.Equal((StateCode.Healthy, term), (host.Snapshot.State, host.Snapshot.Term));
+        Assert.Equal(primary.Version, host.Snapshot.Version);
+        Assert.Equal(0, service.Stops.Reader.Count);
+        // And the key is watched again: its DELETE ends the leadership.
+        var candidate = (await client.GetAsync(Layout.ElectionPrefix(Roles.RootCoord), new GetOptions { Prefix = true })).Kvs;
+        Assert.Single(candidate);
+        await client.DeleteAsync(candidate[0].Key.ToStringUtf8());
+        await service.Stops.Reader.ReadAsync(new CancellationTokenSource(Backstop).Token);
     }
 
     private static async Task<ComponentStateSnapshot> WaitForAsync(ComponentHost host, Func<ComponentStateSnapshot, bool> accept)

@@ -1,4 +1,4 @@
-using Akka.Actor;
+using Coordinators.Actors.Etcd;
 using Coordinators.Actors.Election;
 using Coordinators.Actors.Model;
 using Etcdserverpb;
@@ -17,7 +17,7 @@ internal sealed class InMemoryElectionStore : IElectionStore
     // Live keys with their create revision and value; guarded by _lock.
     private readonly Dictionary<string, (long Create, string Value)> _keys = new(StringComparer.Ordinal);
     // Pending DELETE watches; guarded by _lock, completed outside it.
-    private readonly List<(string Key, IActorRef Self, object Deleted, TaskCompletionSource Done)> _watches = [];
+    private readonly List<(string Key, TaskCompletionSource Done)> _watches = [];
     // Every delete so far with its revision, for watches that start from an earlier revision; guarded by _lock.
     private readonly List<(string Key, long Revision)> _deletes = [];
     private long _revision;
@@ -51,7 +51,7 @@ internal sealed class InMemoryElectionStore : IElectionStore
     /// <summary>Deletes keys as etcd would (a lease expiring, a resign) and tells their watchers.</summary>
     public void Delete(params string[] keys)
     {
-        List<(string Key, IActorRef Self, object Deleted, TaskCompletionSource Done)> fired;
+        List<(string Key, TaskCompletionSource Done)> fired;
         lock (_lock)
         {
             _revision++;
@@ -67,8 +67,32 @@ internal sealed class InMemoryElectionStore : IElectionStore
         }
         foreach (var w in fired)
         {
-            w.Self.Tell(w.Deleted);
             w.Done.TrySetResult();
+        }
+    }
+
+    /// <summary>Ends the pending watches of <paramref name="key"/> with <paramref name="error"/> (a compaction, a cancel by etcd).</summary>
+    public int FailWatches(string key, Exception error)
+    {
+        List<(string Key, TaskCompletionSource Done)> failed;
+        lock (_lock)
+        {
+            failed = _watches.Where(w => w.Key == key).ToList();
+            _watches.RemoveAll(w => w.Key == key);
+        }
+        foreach (var w in failed)
+        {
+            w.Done.TrySetException(error);
+        }
+        return failed.Count;
+    }
+
+    /// <summary>How many watches of <paramref name="key"/> are pending.</summary>
+    public int WatchesOf(string key)
+    {
+        lock (_lock)
+        {
+            return _watches.Count(w => w.Key == key);
         }
     }
 
@@ -95,20 +119,27 @@ internal sealed class InMemoryElectionStore : IElectionStore
         }
     }
 
-    public Task WatchDeleteAsync(string key, long fromRevision, IActorRef self, object deleted, Func<Exception, object> failed, CancellationToken ct)
+    public Task WatchDeleteAsync(string key, long fromRevision, CancellationToken ct)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_lock)
         {
             if (fromRevision > 0 && _deletes.Any(d => d.Key == key && d.Revision >= fromRevision))
             {
-                self.Tell(deleted);
                 return Task.CompletedTask;
             }
-            _watches.Add((key, self, deleted, done));
+            _watches.Add((key, done));
         }
-        ct.Register(() => done.TrySetResult());
+        ct.Register(() => done.TrySetCanceled(ct));
         return done.Task;
+    }
+
+    public Task<KeyRevisions> ReadKeyAsync(string key, CancellationToken ct)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(new KeyRevisions(_keys.TryGetValue(key, out var kv) ? kv.Create : 0, _revision));
+        }
     }
 
     public Task ResignAsync(string activeKey, string candidateKey, long term, IReadOnlyList<Etcdserverpb.RequestOp> also, CancellationToken ct)

@@ -149,7 +149,7 @@ public sealed class SessionActorTests(EtcdSingleFixture etcd, ITestOutputHelper 
         using var client = new EtcdClient(new EtcdClientOptions { Endpoints = cluster.ClientUrls, RequestTimeout = TimeSpan.FromSeconds(1) });
         // A TTL that outlasts the member's restart.
         var options = _options with { Session = new SessionOptions { Ttl = TimeSpan.FromSeconds(6) } };
-        var resumed = new EventWaiter(5210);
+        var resumed = new LogEventWaiter(5210);
         using var loggers = LoggerFactory.Create(b => b.AddProvider(new TestOutputLoggerProvider(_output)).AddProvider(resumed));
         var host = new ComponentHost(Roles.QueryNode, loggers);
         host.SetAddress("127.0.0.1:1");
@@ -175,33 +175,6 @@ public sealed class SessionActorTests(EtcdSingleFixture etcd, ITestOutputHelper 
         // Still the same session, and its key is watched again: the delete ends it.
         var lost = await probe.ExpectMsgAsync<SessionLost>(Wait);
         Assert.Equal((s.ServerId, "own session key was deleted"), (lost.ServerId, lost.Reason));
-    }
-
-    /// <summary>Completes <see cref="Logged"/> once an entry with the event id is logged.</summary>
-    private sealed class EventWaiter(int eventId) : ILoggerProvider, ILogger
-    {
-        private readonly TaskCompletionSource _logged = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public Task Logged => _logged.Task;
-
-        public ILogger CreateLogger(string categoryName) => this;
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId id, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            if (id.Id == eventId)
-            {
-                _logged.TrySetResult();
-            }
-        }
-
-        public void Dispose()
-        {
-        }
     }
 
     [Fact]

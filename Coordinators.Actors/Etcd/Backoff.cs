@@ -1,4 +1,4 @@
-namespace Coordinators.Actors.Sessions;
+namespace Coordinators.Actors.Etcd;
 
 /// <summary>Exponential backoff with jitter, as Akka's BackoffSupervisor computes it (it keeps its calculator private).</summary>
 internal static class Backoff
