@@ -1,5 +1,4 @@
 using Coordinators.Actors.Etcd;
-using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using Akka.Actor;
 using Coordinators.Actors.Model;
