@@ -116,7 +116,7 @@ public sealed partial class CoordinatorActor
             Stay(new SteppingDownState(c with { Term = 0 }), SteppingDown);
         }
         var generation = _generation;
-        var timeout = new CancellationTokenSource(_settings.Options.Election.ResignTimeout);
+        var timeout = new CancellationTokenSource(_settings.Options.Election.ResignTimeout, _time);
         StopServiceAsync(ServerIdOf(c), timeout)
             .PipeTo(Self, success: () => new ServiceStopped(generation), failure: _ => new ServiceStopped(generation));
     }

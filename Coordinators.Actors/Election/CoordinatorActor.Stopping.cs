@@ -26,7 +26,8 @@ public sealed partial class CoordinatorActor
 
     private async Task ResignAsync(string candidateKey, long term, IReadOnlyList<Etcdserverpb.RequestOp> also)
     {
-        using var cts = new CancellationTokenSource(_settings.Options.Election.ResignTimeout);
+        // On the actor's clock, as every other timeout (virtual in tests and the simulator).
+        using var cts = new CancellationTokenSource(_settings.Options.Election.ResignTimeout, _time);
         // One Txn: the active key (fenced by the term) and the candidate key go together, so the next candidate's
         // watch fires at once; the service is stopped after, as its writes are already fenced out.
         await _store.ResignAsync(_settings.Layout.ActiveKey(Role), candidateKey, term, also, cts.Token).ConfigureAwait(false);

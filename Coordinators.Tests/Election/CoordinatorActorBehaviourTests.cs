@@ -46,7 +46,7 @@ public sealed class CoordinatorActorBehaviourTests : TestKit
     private static SessionInfo Session(long serverId, long leaseId) =>
         new() { ServerId = serverId, Role = Roles.RootCoord, Address = "127.0.0.1:1", LeaseId = leaseId };
 
-    private IActorRef StartCoordinator(SessionInfo session)
+    private IActorRef StartCoordinator(SessionInfo session, TimeSpan? resignTimeout = null)
     {
         var etcd = new EtcdClient(new EtcdClientOptions { Endpoints = ["http://127.0.0.1:1"], TimeProvider = _time });
         var settings = new CoordinatorActorSettings
@@ -54,7 +54,10 @@ public sealed class CoordinatorActorBehaviourTests : TestKit
             Etcd = etcd,
             Layout = _layout,
             Host = _host,
-            Options = new CoordinatorsOptions { Election = new ElectionOptions { WarmUpInterval = WarmUpInterval } },
+            Options = new CoordinatorsOptions
+            {
+                Election = new ElectionOptions { WarmUpInterval = WarmUpInterval, ResignTimeout = resignTimeout ?? new ElectionOptions().ResignTimeout },
+            },
             Guard = _guard,
             Service = _service,
             Store = _store,
@@ -138,6 +141,28 @@ public sealed class CoordinatorActorBehaviourTests : TestKit
         Assert.Null(_store.Get(active));
         Assert.Null(_store.Get(_layout.CandidateKey(Roles.RootCoord, 0xd)));
         Assert.Equal(StateCode.Stopping, _host.State);
+    }
+
+    [Fact]
+    public async Task Resign_EtcdDoesNotAnswer_TheResignTimeoutRunsOnTheActorsClockAndDoneComes()
+    {
+        // A resign timeout far beyond the backstop: only the actor's (fake) clock can end it in time; before, it was a
+        // wall-clock CancellationTokenSource and no Done came within the backstop.
+        var actor = StartCoordinator(Session(8, 0x18), resignTimeout: TimeSpan.FromSeconds(60));
+        await StartedTermAsync();
+        await AwaitAssertAsync(() => Assert.NotNull(_store.Get(_layout.ActiveKey(Roles.RootCoord))), Backstop);
+        _store.ResignGate = new TaskCompletionSource().Task;
+
+        var done = actor.Ask<Done>(Resign.Instance, Backstop);
+        await AwaitAssertAsync(() =>
+        {
+            _time.Advance(TimeSpan.FromSeconds(10));
+            Assert.True(done.IsCompleted, "no Done yet");
+        }, Backstop);
+
+        await done;
+        Assert.Contains(_logs.Messages, m => m.Contains("resign failed", StringComparison.Ordinal));
+        Assert.NotNull(_store.Get(_layout.ActiveKey(Roles.RootCoord)));
     }
 
     [Fact]

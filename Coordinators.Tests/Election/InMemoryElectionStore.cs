@@ -25,6 +25,9 @@ internal sealed class InMemoryElectionStore : IElectionStore
     /// <summary>Runs after each campaign's read, before its answer reaches the actor (a delete racing the watch).</summary>
     public Action<string>? AfterCampaign { get; set; }
 
+    /// <summary>When set, a resign waits for it (or its cancellation) and deletes nothing.</summary>
+    public Task? ResignGate { get; set; }
+
     /// <summary>When set, every rehearsal fails with it.</summary>
     public Exception? RehearsalError { get; set; }
 
@@ -144,6 +147,11 @@ internal sealed class InMemoryElectionStore : IElectionStore
 
     public Task ResignAsync(string activeKey, string candidateKey, long term, IReadOnlyList<Etcdserverpb.RequestOp> also, CancellationToken ct)
     {
+        if (ResignGate is { } gate)
+        {
+            // An etcd that does not answer: the resign waits until the gate opens or its timeout cancels it.
+            return gate.WaitAsync(ct);
+        }
         Delete(activeKey, candidateKey);
         return Task.CompletedTask;
     }
