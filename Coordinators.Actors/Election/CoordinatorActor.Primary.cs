@@ -14,7 +14,7 @@ public sealed partial class CoordinatorActor
     private void BecomePrimary(Candidacy c, long readRevision)
     {
         // Logged once the active key is published, so the line says how long the whole takeover took.
-        var leading = c with { LedThisSession = true, LastLedTerm = c.Term };
+        var leading = c with { LedThisSession = true, LastLedTerm = c.Term, WatchFailures = 0 };
         var key = CandidateKeyOf(c);
         var state = new PrimaryState(leading, _state.Phase, c.Term == c.LastLedTerm, new CancellationTokenSource(),
             _store.Fenced(key, c.Term, _settings.Guard), new CancellationTokenSource());

@@ -1,3 +1,4 @@
+using Coordinators.Actors.Etcd;
 using Coordinators.Actors.Components;
 using Akka;
 using Akka.Actor;
@@ -19,6 +20,9 @@ public sealed partial class CoordinatorActor
         Receive<Resign>(_ => StartStopping(state));
         ReceiveAny(_ => { });
     }
+
+    // A predecessor watch that ran this long before failing is not a failure in a row.
+    private static readonly TimeSpan WatchLivedLong = TimeSpan.FromSeconds(5);
 
     private void StartCampaigning(Candidacy candidacy, string why)
     {
@@ -75,7 +79,7 @@ public sealed partial class CoordinatorActor
     {
         var predecessor = outcome.Predecessor!;
         var rehearse = !c.Rehearsed;
-        var state = new StandbyState(c with { Rehearsed = true }, predecessor, new CancellationTokenSource());
+        var state = new StandbyState(c with { Rehearsed = true }, predecessor, new CancellationTokenSource(), _time.GetTimestamp());
         Transition(state, $"queued behind {predecessor}", Standby);
         SetHostState(StateCode.StandBy, "standby behind " + predecessor);
         var generation = _generation;
@@ -94,12 +98,27 @@ public sealed partial class CoordinatorActor
         Receive<PredecessorDeleted>(m => m.Generation == _generation, _ =>
         {
             Trigger();
-            StartCampaigning(state.Candidacy, "predecessor deleted");
+            StartCampaigning(state.Candidacy with { WatchFailures = 0 }, "predecessor deleted");
         });
         Receive<WatchFailed>(m => m.Generation == _generation, m =>
         {
             Trigger();
-            StartCampaigning(state.Candidacy, "predecessor watch failed: " + m.Error.Message);
+            // The first failure ranks again at once (a compacted watch says nothing about the predecessor); failures in
+            // a row (a watch etcd keeps refusing, e.g. PermissionDenied) back off 100 ms doubling to 5 s instead of
+            // looping at round-trip speed. A watch that lived 5 s before failing starts the count again.
+            var inARow = _time.GetElapsedTime(state.WatchedAt) >= WatchLivedLong ? 0 : state.Candidacy.WatchFailures;
+            var next = state.Candidacy with { WatchFailures = inARow + 1 };
+            var why = "predecessor watch failed: " + m.Error.Message;
+            if (inARow == 0)
+            {
+                StartCampaigning(next, why);
+                return;
+            }
+            var delay = Backoff.Delay(Math.Min(inARow - 1, 6), TimeSpan.FromMilliseconds(100), WatchLivedLong, 0.2, _settings.Random.NextDouble());
+            why += $" ({inARow + 1} in a row; campaigning again in {delay.TotalMilliseconds:F0} ms)";
+            Transition(new CampaigningState(next), why, Campaigning);
+            SetHostState(StateCode.StandBy, why);
+            Timers.StartSingleTimer("retry", new StartCampaign(_generation), delay);
         });
         Receive<WarmUpTick>(m => m.Generation == _generation, _ =>
         {

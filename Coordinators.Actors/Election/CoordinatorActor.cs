@@ -94,7 +94,7 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers, IWithS
     {
         var none = Candidacy.None;
         Become(() => Campaigning(new CampaigningState(none)));
-        Become(() => Standby(new StandbyState(none, string.Empty, null!)));
+        Become(() => Standby(new StandbyState(none, string.Empty, null!, 0)));
         Become(() => Primary(new PrimaryState(none, CoordinatorPhase.Campaigning, false, null!, null!, null!)));
         Become(() => SteppingDown(new SteppingDownState(none)));
         Become(() => Stopping(new StoppingState(none, null, CoordinatorPhase.Campaigning)));

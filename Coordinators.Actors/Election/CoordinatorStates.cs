@@ -6,10 +6,11 @@ namespace Coordinators.Actors.Election;
 /// <summary>
 /// What outlives a behaviour: the session (null without one), the own candidate key's CreateRevision once known (the
 /// term when leading; 0 before the first campaign), whether this process led during the session (its loss then
-/// triggers exit-on-session-loss), the term it last led with, and whether the takeover rehearsal ran. Immutable: a
-/// change is a new record, passed to the next behaviour.
+/// triggers exit-on-session-loss), the term it last led with, whether the takeover rehearsal ran, and how many
+/// predecessor watches in a row failed (the next campaign after one is delayed by a backoff). Immutable: a change is a
+/// new record, passed to the next behaviour.
 /// </summary>
-internal sealed record Candidacy(SessionInfo? Session, long Term, bool LedThisSession, long LastLedTerm, bool Rehearsed)
+internal sealed record Candidacy(SessionInfo? Session, long Term, bool LedThisSession, long LastLedTerm, bool Rehearsed, int WatchFailures = 0)
 {
     /// <summary>A new actor's: no session, never led.</summary>
     public static Candidacy None { get; } = new(null, 0, false, 0, false);
@@ -60,8 +61,8 @@ internal sealed record CampaigningState(Candidacy Candidacy) : CoordinatorState(
     public override CoordinatorPhase Phase => CoordinatorPhase.Campaigning;
 }
 
-/// <summary>Queued behind <paramref name="Predecessor"/>, whose deletion the <paramref name="Watch"/> waits for.</summary>
-internal sealed record StandbyState(Candidacy Candidacy, string Predecessor, CancellationTokenSource Watch) : CoordinatorState(Candidacy)
+/// <summary>Queued behind <paramref name="Predecessor"/>, whose deletion the <paramref name="Watch"/> (started at the monotonic <paramref name="WatchedAt"/>) waits for.</summary>
+internal sealed record StandbyState(Candidacy Candidacy, string Predecessor, CancellationTokenSource Watch, long WatchedAt) : CoordinatorState(Candidacy)
 {
     public override CoordinatorPhase Phase => CoordinatorPhase.Standby;
 

@@ -121,6 +121,35 @@ public sealed class CoordinatorActorBehaviourTests : TestKit
     }
 
     [Fact]
+    public async Task Standby_PredecessorWatchFailsInARow_CampaignsAgainAfterABackoffNotAtRoundTripSpeed()
+    {
+        var ahead = _layout.CandidateKey(Roles.RootCoord, 0xa1);
+        _store.Put(ahead, "{}");
+        StartCoordinator(Session(9, 0x19));
+        await AwaitAssertAsync(() => Assert.Equal(1, _store.WatchesOf(ahead)), Backstop);
+        var refused = new EtcdWatchCanceledException("etcdserver: permission denied");
+
+        // The first failure ranks again at once: the standby is queued and watching again without the clock moving.
+        Assert.Equal(1, _store.FailWatches(ahead, refused));
+        await AwaitAssertAsync(() => Assert.Equal(1, _store.WatchesOf(ahead)), Backstop);
+
+        // The second in a row waits for its backoff (100-120 ms) on the actor's scheduler; before, it ranked and
+        // watched again at once, a loop at etcd's round-trip speed for as long as etcd refused the watch.
+        Assert.Equal(1, _store.FailWatches(ahead, refused));
+        await AwaitAssertAsync(() => Assert.Contains(_logs.Messages, m => m.Contains("2 in a row; campaigning again in", StringComparison.Ordinal)), Backstop);
+        Assert.Equal(0, _store.WatchesOf(ahead));
+        Scheduler.Advance(TimeSpan.FromMilliseconds(90));
+        Assert.Equal(0, _store.WatchesOf(ahead));
+        Scheduler.Advance(TimeSpan.FromMilliseconds(40));
+        await AwaitAssertAsync(() => Assert.Equal(1, _store.WatchesOf(ahead)), Backstop);
+
+        // The predecessor's DELETE still makes this standby the primary.
+        _store.Delete(ahead);
+        var term = await StartedTermAsync();
+        await AwaitAssertAsync(() => Assert.Equal((StateCode.Healthy, term), (_host.State, _host.Snapshot.Term)), Backstop);
+    }
+
+    [Fact]
     public async Task Primary_LeaseGuardRunsOut_StepsDownByItselfAndStopsTheService()
     {
         StartCoordinator(Session(3, 0xc));
