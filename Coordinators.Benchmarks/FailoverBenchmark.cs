@@ -37,7 +37,9 @@ internal sealed class FailoverBenchmark : IBenchmark
         await using var etcdServer = await EmbeddedEtcd.StartAsync(BenchmarkEtcd.Options("failover"), cancellationToken);
         using var etcd = new EtcdClient(etcdServer.Endpoint);
         var url = etcdServer.Endpoint;
-        var plan = new (string Key, string Name, Func<Task<List<double>>> Run)[]
+        // Each coordinators row also reports its legs row: the new primary's own part, from its predecessor's DELETE
+        // reaching it to its active key published (the "-> Primary ... in X ms" line it logs).
+        var plan = new (string Key, string Name, Func<Task<(List<double> Takeover, List<double>? Leg)>> Run)[]
         {
             ("sigterm", "coordinators SIGTERM", () => CoordinatorsAsync(etcd, url, "t", UnixSignal.SIGTERM, rounds, cancellationToken)),
             ("elect", "etcdctl elect SIGINT", () => EtcdctlAsync(url, ["elect", "bench-elect"], UnixSignal.SIGINT, rounds, cancellationToken)),
@@ -54,9 +56,14 @@ internal sealed class FailoverBenchmark : IBenchmark
         var rows = new Dictionary<string, (string Name, List<double> Ms)>(StringComparer.Ordinal);
         foreach (var (key, name, run) in plan.Where(p => only is null || only.Contains(p.Key)))
         {
-            var ms = await run();
+            var (ms, leg) = await run();
             ms.Sort();
             rows[key] = (name, ms);
+            if (leg is not null)
+            {
+                leg.Sort();
+                rows[key + "-leg"] = ("  of which the new primary's leg", leg);
+            }
         }
         Console.WriteLine($"{"takeover (ms)",-32} {"n",3} {"min",8} {"median",8} {"p99",8}");
         foreach (var (name, ms) in rows.Values)
@@ -84,13 +91,14 @@ internal sealed class FailoverBenchmark : IBenchmark
         return 0;
     }
 
-    private static async Task<List<double>> CoordinatorsAsync(EtcdClient etcd, string url, string tag, UnixSignal signal, int rounds, CancellationToken ct, string ttl = "2s", bool guarded = false)
+    private static async Task<(List<double> Takeover, List<double>? Leg)> CoordinatorsAsync(EtcdClient etcd, string url, string tag, UnixSignal signal, int rounds, CancellationToken ct, string ttl = "2s", bool guarded = false)
     {
         var root = "bench-" + tag + Guid.NewGuid().ToString("N")[..6];
         var layout = new EtcdLayout(root);
         // COORDINATORS_HOST_DLL measures another build of the host; COORDINATORS_HOST_IL=1 an IL-only copy of this one.
         var dll = HostDll.Resolve();
         var samples = new List<double>();
+        var legs = new List<double>();
         // Guarded: the signal goes to the guard's child (the READY line's pid), and the guard exits after revoking.
         string[] extra = guarded ? ["--session-ttl", ttl, "--crash-guard", "--restart", "never"] : ["--session-ttl", ttl];
         var primary = await StartCoordinatorAsync(dll, url, root, extra, ct);
@@ -106,10 +114,12 @@ internal sealed class FailoverBenchmark : IBenchmark
                 // first warm-up) still running on the two cores the takeover needs. 100 ms until this round measured
                 // that contention as much as the takeover; a standby in service has been up for far longer than 1 s.
                 await Task.Delay(StandbySettle, ct);
+                var led = standby.Process.WaitLineAsync(l => l.Contains("-> Primary (service started", StringComparison.Ordinal), Backstop, ct);
                 var t0 = Stopwatch.GetTimestamp();
                 UnixSignals.SendOrThrow(primary.Pid, signal);
                 var t1 = await published;
                 samples.Add(Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds);
+                legs.Add(LoggedMs((await led).Line));
                 await primary.Process.DisposeAsync();
                 primary = standby;
                 standby = await StartCoordinatorAsync(dll, url, root, extra, ct);
@@ -120,7 +130,17 @@ internal sealed class FailoverBenchmark : IBenchmark
             await primary.Process.DisposeAsync();
             await standby.Process.DisposeAsync();
         }
-        return samples;
+        return (samples, legs);
+    }
+
+    /// <summary>The "in X ms" that ends an election transition line.</summary>
+    private static double LoggedMs(string line)
+    {
+        var at = line.LastIndexOf(" in ", StringComparison.Ordinal);
+        return at >= 0 && line.EndsWith(" ms", StringComparison.Ordinal)
+            && double.TryParse(line.AsSpan(at + 4, line.Length - at - 7), NumberStyles.Float, CultureInfo.InvariantCulture, out var ms)
+            ? ms
+            : throw new FormatException("no \"in X ms\" at the end of the new primary's line: " + line);
     }
 
     /// <summary>Starts `coordinators run`; returns it with its ServerID and the pid of its READY line (a guard's child).</summary>
@@ -154,7 +174,7 @@ internal sealed class FailoverBenchmark : IBenchmark
         throw new TimeoutException("no active key for server " + serverId);
     }
 
-    private static async Task<List<double>> EtcdctlAsync(string url, string[] command, UnixSignal signal, int rounds, CancellationToken ct)
+    private static async Task<(List<double> Takeover, List<double>? Leg)> EtcdctlAsync(string url, string[] command, UnixSignal signal, int rounds, CancellationToken ct)
     {
         var env = new Dictionary<string, string> { ["ETCDCTL_API"] = "3" };
         var n = 0;
@@ -182,6 +202,6 @@ internal sealed class FailoverBenchmark : IBenchmark
             await holder.DisposeAsync();
             await next.DisposeAsync();
         }
-        return samples;
+        return (samples, null);
     }
 }
