@@ -38,8 +38,8 @@ internal sealed class ModelElectionStore(SimProcess process, SimNetwork net, Mod
 
     private async Task<CampaignOutcome> RankAsync(string prefix, string candidateKey, long term)
     {
-        var (gone, predecessor, revision) = await net.Call(process, "campaign rank", () => etcd.Rank(prefix, candidateKey, term)).ConfigureAwait(false);
-        return new CampaignOutcome(term, predecessor, revision, gone);
+        var (gone, predecessor, revision, onlyOneAhead) = await net.Call(process, "campaign rank", () => etcd.Rank(prefix, candidateKey, term)).ConfigureAwait(false);
+        return new CampaignOutcome(term, predecessor, revision, gone, onlyOneAhead);
     }
 
     public Task WatchDeleteAsync(string key, long fromRevision, CancellationToken ct) =>

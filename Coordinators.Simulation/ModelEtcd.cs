@@ -183,15 +183,15 @@ internal sealed class ModelEtcd(SimLoop loop, string electionPrefix)
     }
 
     /// <summary>ElectionQueries.RankAsync: the nearest predecessor while the own key has <paramref name="term"/>.</summary>
-    public (bool OwnKeyGone, string? Predecessor, long Revision) Rank(string prefix, string key, long term)
+    public (bool OwnKeyGone, string? Predecessor, long Revision, bool OnlyOneAhead) Rank(string prefix, string key, long term)
     {
         if (CreateRevision(key) != term)
         {
-            return (true, null, Revision);
+            return (true, null, Revision, false);
         }
-        var predecessor = _keys.Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal) && kv.Value.Create < term)
-            .OrderByDescending(kv => kv.Value.Create).Select(kv => kv.Key).FirstOrDefault();
-        return (false, predecessor, Revision);
+        var ahead = _keys.Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal) && kv.Value.Create < term)
+            .OrderByDescending(kv => kv.Value.Create).Select(kv => kv.Key).Take(2).ToList();
+        return (false, ahead.FirstOrDefault(), Revision, ahead.Count == 1);
     }
 
     /// <summary>ElectionQueries.ResignAsync: the active key too while the term holds; always the candidate key.</summary>

@@ -79,7 +79,7 @@ public sealed partial class CoordinatorActor
     {
         var predecessor = outcome.Predecessor!;
         var rehearse = !c.Rehearsed;
-        var state = new StandbyState(c with { Rehearsed = true }, predecessor, new CancellationTokenSource(), _time.GetTimestamp());
+        var state = new StandbyState(c with { Rehearsed = true }, predecessor, new CancellationTokenSource(), _time.GetTimestamp(), outcome.OnlyOneAhead, outcome.Revision);
         Transition(state, $"queued behind {predecessor}", Standby);
         SetHostState(StateCode.StandBy, "standby behind " + predecessor);
         var generation = _generation;
@@ -98,6 +98,14 @@ public sealed partial class CoordinatorActor
         Receive<PredecessorDeleted>(m => m.Generation == _generation, _ =>
         {
             Trigger();
+            if (state.Next && _settings.Guard.IsValid)
+            {
+                // The only candidate ahead is gone: first, without ranking again (one etcd read off the takeover). The own
+                // key is watched from the rank read's revision + 1 (that Txn saw it with this term), so a DELETE since is
+                // not missed; that revision may be compacted by now, which the candidate watch survives by re-reading.
+                BecomePrimary(state.Candidacy with { WatchFailures = 0 }, state.RankRevision);
+                return;
+            }
             StartCampaigning(state.Candidacy with { WatchFailures = 0 }, "predecessor deleted");
         });
         Receive<WatchFailed>(m => m.Generation == _generation, m =>

@@ -61,8 +61,14 @@ internal sealed record CampaigningState(Candidacy Candidacy) : CoordinatorState(
     public override CoordinatorPhase Phase => CoordinatorPhase.Campaigning;
 }
 
-/// <summary>Queued behind <paramref name="Predecessor"/>, whose deletion the <paramref name="Watch"/> (started at the monotonic <paramref name="WatchedAt"/>) waits for.</summary>
-internal sealed record StandbyState(Candidacy Candidacy, string Predecessor, CancellationTokenSource Watch, long WatchedAt) : CoordinatorState(Candidacy)
+/// <summary>
+/// Queued behind <paramref name="Predecessor"/>, whose deletion the <paramref name="Watch"/> (started at the monotonic
+/// <paramref name="WatchedAt"/>) waits for. <paramref name="Next"/>: the predecessor was the only candidate ahead at the
+/// rank read of revision <paramref name="RankRevision"/>, so its deletion makes this one first (keys ahead can only go;
+/// a new candidate queues behind).
+/// </summary>
+internal sealed record StandbyState(Candidacy Candidacy, string Predecessor, CancellationTokenSource Watch, long WatchedAt, bool Next = false, long RankRevision = 0)
+    : CoordinatorState(Candidacy)
 {
     public override CoordinatorPhase Phase => CoordinatorPhase.Standby;
 

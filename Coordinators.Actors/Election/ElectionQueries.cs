@@ -31,7 +31,8 @@ internal static class ElectionQueries
 
     /// <summary>
     /// Finds the nearest predecessor of the own candidate key (max CreateRevision below <paramref name="term"/>),
-    /// in a Txn that first checks the own key still has that CreateRevision.
+    /// in a Txn that first checks the own key still has that CreateRevision; the two nearest are read, so the outcome
+    /// also says whether the predecessor is the only candidate ahead.
     /// </summary>
     public static async Task<CampaignOutcome> RankAsync(EtcdClient etcd, string prefix, string candidateKey, long term, CancellationToken ct)
     {
@@ -41,7 +42,7 @@ internal static class ElectionQueries
             MaxCreateRevision = term - 1,
             SortTarget = RangeRequest.Types.SortTarget.Create,
             SortOrder = RangeRequest.Types.SortOrder.Descend,
-            Limit = 1,
+            Limit = 2,
             KeysOnly = true,
         };
         var txn = await etcd.Txn()
@@ -53,7 +54,7 @@ internal static class ElectionQueries
             return new CampaignOutcome(term, null, txn.Header.Revision, OwnKeyGone: true);
         }
         var kvs = txn.Responses[0].ResponseRange.Kvs;
-        return new CampaignOutcome(term, kvs.Count == 0 ? null : kvs[0].Key.ToStringUtf8(), txn.Header.Revision, OwnKeyGone: false);
+        return new CampaignOutcome(term, kvs.Count == 0 ? null : kvs[0].Key.ToStringUtf8(), txn.Header.Revision, OwnKeyGone: false, OnlyOneAhead: kvs.Count == 1);
     }
 
     /// <summary>Campaign: put (or find) the own candidate key, then rank it.</summary>
@@ -100,4 +101,5 @@ internal static class ElectionQueries
 /// <param name="Predecessor">The nearest key ahead in the queue, or null when this candidate leads.</param>
 /// <param name="Revision">The header revision of the rank read; the predecessor watch starts after it.</param>
 /// <param name="OwnKeyGone">The own candidate key no longer exists (its lease is gone).</param>
-internal sealed record CampaignOutcome(long Term, string? Predecessor, long Revision, bool OwnKeyGone);
+/// <param name="OnlyOneAhead">The predecessor is the only candidate ahead: its deletion makes this one first.</param>
+internal sealed record CampaignOutcome(long Term, string? Predecessor, long Revision, bool OwnKeyGone, bool OnlyOneAhead = false);

@@ -150,6 +150,43 @@ public sealed class CoordinatorActorBehaviourTests : TestKit
     }
 
     [Fact]
+    public async Task Standby_TheOnlyCandidateAheadDeleted_LeadsWithoutRankingAgain()
+    {
+        var ahead = _layout.CandidateKey(Roles.RootCoord, 0xa);
+        _store.Put(ahead, "{}");
+        StartCoordinator(Session(2, 0xb));
+        await AwaitAssertAsync(() => Assert.Equal(StateCode.StandBy, _host.State), Backstop);
+        Assert.Equal(1, _store.Campaigns);
+
+        _store.Delete(ahead);
+        var term = await StartedTermAsync();
+        await AwaitAssertAsync(() => Assert.Equal((StateCode.Healthy, term), (_host.State, _host.Snapshot.Term)), Backstop);
+        Assert.Equal(1, _store.Campaigns);
+    }
+
+    [Fact]
+    public async Task Standby_TheNearestOfTwoAheadDeleted_RanksAgainAndQueuesBehindTheOther()
+    {
+        var first = _layout.CandidateKey(Roles.RootCoord, 0xa);
+        var second = _layout.CandidateKey(Roles.RootCoord, 0xb);
+        _store.Put(first, "{}");
+        _store.Put(second, "{}");
+        StartCoordinator(Session(3, 0xc));
+        await AwaitAssertAsync(() => Assert.Equal(StateCode.StandBy, _host.State), Backstop);
+
+        // The predecessor goes but another candidate is still ahead: rank again, and stay a standby behind it.
+        _store.Delete(second);
+        await AwaitAssertAsync(() => Assert.Equal(2, _store.Campaigns), Backstop);
+        Assert.Equal(StateCode.StandBy, _host.State);
+        Assert.True(_service.Starts.Reader.Count == 0, "a standby with a candidate ahead must not start the service");
+
+        _store.Delete(first);
+        var term = await StartedTermAsync();
+        await AwaitAssertAsync(() => Assert.Equal((StateCode.Healthy, term), (_host.State, _host.Snapshot.Term)), Backstop);
+        Assert.Equal(2, _store.Campaigns);
+    }
+
+    [Fact]
     public async Task Primary_LeaseGuardRunsOut_StepsDownByItselfAndStopsTheService()
     {
         StartCoordinator(Session(3, 0xc));

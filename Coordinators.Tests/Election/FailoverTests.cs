@@ -54,6 +54,38 @@ public sealed class FailoverTests(EtcdSingleFixture etcd, ITestOutputHelper outp
     }
 
     [Fact]
+    public async Task Sigterm_StandbyRankedBeforeACompaction_LeadsWithoutRankingAgainAndKeepsLeading()
+    {
+        const string role = Roles.QueryCoord;
+        var root = EtcdSingleFixture.Prefix() + "c";
+        var layout = new EtcdLayout(root);
+        await using var a = await CoordinatorProcess.StartAsync(role, etcd.Cluster.ClientUrls, root);
+        await CoordinatorProcess.WaitForActiveAsync(etcd.Client, layout, role, s => s.ServerId == a.ServerId, Backstop);
+        await using var b = await CoordinatorProcess.StartAsync(role, etcd.Cluster.ClientUrls, root);
+        await b.WaitForStatesAsync(s => s.State == StateCode.StandBy, Backstop);
+        // etcd moves past the standby's rank read and compacts there (a standby that waited hours behind auto-compaction).
+        for (var i = 0; i < 3; i++)
+        {
+            await etcd.Client.PutAsync(root + "/other", i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+        await etcd.Client.CompactAsync((await etcd.Client.GetAsync(root + "/other")).Header.Revision);
+
+        a.Runner.Signal(UnixSignal.SIGTERM);
+        await CoordinatorProcess.WaitForActiveAsync(etcd.Client, layout, role, s => s.ServerId == b.ServerId, Backstop);
+
+        // The only candidate ahead went, so b led without a second rank read and watched its own key from that rank's
+        // revision + 1, which etcd has compacted: the watch is refused, the key read, and b leads on.
+        await b.Runner.WaitForLineAsync(l => l.Contains("the candidate key's watch ended without a DELETE", StringComparison.Ordinal), Backstop);
+        Assert.Contains(b.Runner.StandardOutput.Split('\n'), l => l.Contains("Standby -> Primary", StringComparison.Ordinal));
+        Assert.Equal(StateCode.Healthy, (await b.GetStatesAsync()).State);
+        Assert.DoesNotContain("candidate watch failed", b.Runner.StandardOutput, StringComparison.Ordinal);
+        Assert.Equal(0, await a.Runner.WaitForExitAsync(Backstop));
+        // Once resigned, the old primary stepped back on the CPU for b's takeover: every thread (a .NET process has many).
+        var lowered = System.Text.RegularExpressions.Regex.Match(a.Runner.StandardOutput, @"resigned: (\d+) threads lowered to nice 19");
+        Assert.True(lowered.Success && int.Parse(lowered.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) > 1, a.Runner.StandardOutput);
+    }
+
+    [Fact]
     public async Task PrimaryAndThreeStandbys_TenKills_OnePrimaryAndOneEpochPerTakeover()
     {
         const string role = Roles.RootCoord;

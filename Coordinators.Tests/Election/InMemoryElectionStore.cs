@@ -21,6 +21,7 @@ internal sealed class InMemoryElectionStore : IElectionStore
     // Every delete so far with its revision, for watches that start from an earlier revision; guarded by _lock.
     private readonly List<(string Key, long Revision)> _deletes = [];
     private long _revision;
+    private int _campaigns;
 
     /// <summary>Runs after each campaign's read, before its answer reaches the actor (a delete racing the watch).</summary>
     public Action<string>? AfterCampaign { get; set; }
@@ -99,8 +100,12 @@ internal sealed class InMemoryElectionStore : IElectionStore
         }
     }
 
+    /// <summary>How many campaign rounds (put and rank) the actors ran.</summary>
+    public int Campaigns => Volatile.Read(ref _campaigns);
+
     public Task<CampaignOutcome> CampaignAsync(string prefix, string candidateKey, SessionInfo session, long knownTerm, CancellationToken ct)
     {
+        Interlocked.Increment(ref _campaigns);
         var outcome = Campaign(prefix, candidateKey, session);
         AfterCampaign?.Invoke(candidateKey);
         return Task.FromResult(outcome);
@@ -116,9 +121,9 @@ internal sealed class InMemoryElectionStore : IElectionStore
                 own = (_revision, session.ToJson());
                 _keys[candidateKey] = own;
             }
-            var predecessor = _keys.Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal) && kv.Value.Create < own.Create)
-                .OrderByDescending(kv => kv.Value.Create).Select(kv => kv.Key).FirstOrDefault();
-            return new CampaignOutcome(own.Create, predecessor, _revision, OwnKeyGone: false);
+            var ahead = _keys.Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal) && kv.Value.Create < own.Create)
+                .OrderByDescending(kv => kv.Value.Create).Select(kv => kv.Key).Take(2).ToList();
+            return new CampaignOutcome(own.Create, ahead.FirstOrDefault(), _revision, OwnKeyGone: false, OnlyOneAhead: ahead.Count == 1);
         }
     }
 
