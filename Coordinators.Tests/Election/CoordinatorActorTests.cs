@@ -107,11 +107,7 @@ public sealed class CoordinatorActorTests(EtcdSingleFixture etcd, ITestOutputHel
         var term = await service.Starts.Reader.ReadAsync(new CancellationTokenSource(Backstop).Token);
         // etcd moves past the campaign's read and compacts there: the candidate watch, resumed from the read's
         // revision + 1 after the restart breaks its stream, is refused ("compacted").
-        for (var i = 0; i < 3; i++)
-        {
-            await client.PutAsync(Layout.Root + "/other", i.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        }
-        await client.CompactAsync((await client.GetAsync(Layout.Root + "/other")).Header.Revision);
+        await EtcdCompaction.MovePastAndCompactAsync(client, Layout.Root + "/other");
 
         await cluster.RestartAsync(0);
         await resumed.Logged.WaitAsync(Backstop);

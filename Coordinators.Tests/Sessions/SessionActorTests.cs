@@ -161,11 +161,7 @@ public sealed class SessionActorTests(EtcdSingleFixture etcd, ITestOutputHelper 
         session.Tell(new SubscribeSession(probe.Ref));
         var s = (await probe.ExpectMsgAsync<SessionEstablished>(Wait)).Session;
         // etcd moves past the session key's revision and compacts there: a watch resumed from the put's revision + 1 is refused.
-        for (var i = 0; i < 3; i++)
-        {
-            await client.PutAsync(Layout.Root + "/other", i.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        }
-        await client.CompactAsync((await client.GetAsync(Layout.Root + "/other")).Header.Revision);
+        await EtcdCompaction.MovePastAndCompactAsync(client, Layout.Root + "/other");
 
         // The restart breaks the watch stream; the client resumes it below the compaction.
         await cluster.RestartAsync(0);
