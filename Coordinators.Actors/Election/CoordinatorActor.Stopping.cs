@@ -31,7 +31,6 @@ public sealed partial class CoordinatorActor
         // One Txn: the active key (fenced by the term) and the candidate key go together, so the next candidate's
         // watch fires at once; the service is stopped after, as its writes are already fenced out.
         await _store.ResignAsync(_settings.Layout.ActiveKey(Role), candidateKey, term, also, cts.Token).ConfigureAwait(false);
-        _settings.Resigned?.Invoke();
         await _settings.Service.StopAsync(cts.Token).ConfigureAwait(false);
     }
 

@@ -30,13 +30,6 @@ public sealed record CoordinatorActorSettings
     /// <summary>The role's service, started as primary.</summary>
     public required ICoordinatorService Service { get; init; }
 
-    /// <summary>
-    /// Called once a clean stop's resign Txn has committed (on a pool thread, before the service stops): the standby's
-    /// takeover starts then, and `coordinators run` lowers the stopping process's CPU priority here so its own shutdown
-    /// does not compete with it. Null: nothing.
-    /// </summary>
-    public Action? Resigned { get; init; }
-
     /// <summary>How long to wait before retrying a campaign after an etcd error.</summary>
     public TimeSpan RetryDelay { get; init; } = TimeSpan.FromMilliseconds(250);
 

@@ -128,9 +128,6 @@ public sealed class ComponentRuntime : IAsyncDisposable
     /// <summary>The crash guard this process runs under (set before <see cref="StartAsync"/>); null when unguarded.</summary>
     public ICrashGuardLink? CrashGuard { get; set; }
 
-    /// <summary>Called once a coordinator's clean-stop resign has committed (<see cref="CoordinatorActorSettings.Resigned"/>); set before <see cref="StartAsync"/>.</summary>
-    public Action? Resigned { get; set; }
-
     /// <summary>The session actor once the session stage started.</summary>
     public IActorRef? Session { get; private set; }
 
@@ -246,7 +243,6 @@ public sealed class ComponentRuntime : IAsyncDisposable
                 Options = Options,
                 Guard = Guard,
                 Service = Service,
-                Resigned = Resigned,
             })));
         }
         var established = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

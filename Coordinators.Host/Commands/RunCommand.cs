@@ -91,8 +91,6 @@ internal static class RunCommand
         await using var runtime = new ComponentRuntime(role, configuration.Options, loggerFactory);
         using var guardLink = guard.OpenChildLink(result, logger);
         runtime.CrashGuard = guardLink;
-        runtime.Resigned = () => logger.LogInformation(
-            "resigned: {Threads} threads lowered to nice {Nice} for the rest of the stop, behind the standby's takeover", StopPriority.Lower(), StopPriority.Nice);
         RunComposition.Configure(runtime);
         // One line per change of what the line shows, with or without a session (serverId=0 while there is none).
         var lastState = string.Empty;

@@ -46,7 +46,8 @@ public sealed class FailoverTests(EtcdSingleFixture etcd, ITestOutputHelper outp
             b.Runner.Signal(UnixSignal.SIGTERM);
             await CoordinatorProcess.WaitForActiveAsync(etcd.Client, layout, role, s => s.ServerId == again.ServerId, Backstop);
             var termTakeover = termed.Elapsed;
-            Assert.True(termTakeover <= TimeSpan.FromSeconds(1), $"{role}: SIGTERM takeover took {termTakeover.TotalMilliseconds:F0} ms");
+            Assert.True(termTakeover <= TimeSpan.FromSeconds(1),
+                $"{role}: SIGTERM takeover took {termTakeover.TotalMilliseconds:F0} ms\n--- the stopped primary ---\n{Tail(b.Runner.StandardOutput)}\n--- its standby ---\n{Tail(again.Runner.StandardOutput)}");
             Assert.Equal(0, await b.Runner.WaitForExitAsync(Backstop));
             output.WriteLine($"{role}: SIGKILL -> new primary in {killTakeover.TotalMilliseconds:F0} ms; SIGTERM -> {termTakeover.TotalMilliseconds:F0} ms");
             Assert.Equal(3, await CoordinatorProcess.ReadEpochAsync(etcd.Client, layout, role));
@@ -76,9 +77,6 @@ public sealed class FailoverTests(EtcdSingleFixture etcd, ITestOutputHelper outp
         Assert.Equal(StateCode.Healthy, (await b.GetStatesAsync()).State);
         Assert.DoesNotContain("candidate watch failed", b.Runner.StandardOutput, StringComparison.Ordinal);
         Assert.Equal(0, await a.Runner.WaitForExitAsync(Backstop));
-        // Once resigned, the old primary stepped back on the CPU for b's takeover: every thread (a .NET process has many).
-        var lowered = System.Text.RegularExpressions.Regex.Match(a.Runner.StandardOutput, @"resigned: (\d+) threads lowered to nice 19");
-        Assert.True(lowered.Success && int.Parse(lowered.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) > 1, a.Runner.StandardOutput);
     }
 
     [Fact]
@@ -209,4 +207,6 @@ public sealed class FailoverTests(EtcdSingleFixture etcd, ITestOutputHelper outp
             await etcdctl.WaitForExitAsync();
         }
     }
+
+    private static string Tail(string output) => string.Join('\n', output.Split('\n').TakeLast(25));
 }
