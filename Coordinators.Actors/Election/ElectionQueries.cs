@@ -1,6 +1,5 @@
 using Coordinators.Actors.Etcd;
 using Etcdserverpb;
-using Mvccpb;
 using Coordinators.Actors.Sessions;
 using Coordinators.Actors.Model;
 
@@ -69,20 +68,6 @@ internal static class ElectionQueries
             outcome = await RankAsync(etcd, prefix, candidateKey, term, ct).ConfigureAwait(false);
         }
         return outcome;
-    }
-
-    /// <summary>Watches one key from <paramref name="fromRevision"/> and completes on its DELETE; the watch's errors escape.</summary>
-    public static async Task WatchDeleteAsync(EtcdClient etcd, string key, long fromRevision, CancellationToken ct)
-    {
-        var options = new WatchOptions { StartRevision = fromRevision, NoPut = true };
-        await foreach (var response in etcd.Watch(key, options, ct).ConfigureAwait(false))
-        {
-            if (response.Events.Any(e => e.Type == Event.Types.EventType.Delete))
-            {
-                return;
-            }
-        }
-        throw new InvalidOperationException($"the watch of {key} ended without a DELETE");
     }
 
     /// <summary>Resign: one Txn deleting the active key and the candidate key while the term holds; else only the candidate key.</summary>

@@ -9,14 +9,9 @@ internal sealed class EtcdElectionStore(EtcdClient etcd) : IElectionStore
     public Task<CampaignOutcome> CampaignAsync(string prefix, string candidateKey, SessionInfo session, long knownTerm, CancellationToken ct) =>
         ElectionQueries.CampaignAsync(etcd, prefix, candidateKey, session, knownTerm, ct);
 
-    public Task WatchDeleteAsync(string key, long fromRevision, CancellationToken ct) =>
-        ElectionQueries.WatchDeleteAsync(etcd, key, fromRevision, ct);
+    public Task WatchDeleteAsync(string key, long fromRevision, CancellationToken ct) => KeyDeleteWatch.WatchOnceAsync(etcd, key, fromRevision, ct);
 
-    public async Task<KeyRevisions> ReadKeyAsync(string key, CancellationToken ct)
-    {
-        var range = await etcd.GetAsync(key, cancellationToken: ct).ConfigureAwait(false);
-        return new KeyRevisions(range.Kvs.Count == 0 ? 0 : range.Kvs[0].CreateRevision, range.Header.Revision);
-    }
+    public Task<KeyRevisions> ReadKeyAsync(string key, CancellationToken ct) => KeyDeleteWatch.ReadAsync(etcd, key, ct);
 
     public Task ResignAsync(string activeKey, string candidateKey, long term, IReadOnlyList<Etcdserverpb.RequestOp> also, CancellationToken ct) =>
         ElectionQueries.ResignAsync(etcd, activeKey, candidateKey, term, also, ct);

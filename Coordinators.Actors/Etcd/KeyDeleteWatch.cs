@@ -68,6 +68,31 @@ internal static class KeyDeleteWatch
         }
     }
 
+    /// <summary>
+    /// One etcd watch of <paramref name="key"/> from <paramref name="fromRevision"/> (puts filtered out): completes on its
+    /// DELETE; the watch's errors escape (the <c>watchDelete</c> of <see cref="WaitAsync"/> for the etcd stores).
+    /// </summary>
+    public static async Task WatchOnceAsync(EtcdClient etcd, string key, long fromRevision, CancellationToken ct)
+    {
+        var options = new WatchOptions { StartRevision = fromRevision, NoPut = true };
+        await foreach (var response in etcd.Watch(key, options, ct).ConfigureAwait(false))
+        {
+            if (response.Events.Any(e => e.Type == Mvccpb.Event.Types.EventType.Delete))
+            {
+                return;
+            }
+        }
+        // EtcdClient.Watch ends only by throwing; were it to end, the key would no longer be watched.
+        throw new InvalidOperationException($"the watch of {key} ended without a DELETE");
+    }
+
+    /// <summary>Reads <paramref name="key"/>: its CreateRevision (0 when absent) and the read's revision.</summary>
+    public static async Task<KeyRevisions> ReadAsync(EtcdClient etcd, string key, CancellationToken ct)
+    {
+        var range = await etcd.GetAsync(key, cancellationToken: ct).ConfigureAwait(false);
+        return new KeyRevisions(range.Kvs.Count == 0 ? 0 : range.Kvs[0].CreateRevision, range.Header.Revision);
+    }
+
     private static async Task<KeyRevisions> ReadAsync(Func<CancellationToken, Task<KeyRevisions>> read, TimeProvider time, Random random, CancellationToken ct)
     {
         for (var attempt = 0; ; attempt++)

@@ -1,6 +1,5 @@
 using System.Threading.Channels;
 using Coordinators.Actors.Etcd;
-using Mvccpb;
 
 namespace Coordinators.Actors.Sessions;
 
@@ -39,25 +38,9 @@ internal sealed class EtcdSessionStore(EtcdClient etcd) : ISessionStore
         return put.Succeeded ? put.Header.Revision : null;
     }
 
-    public async Task WatchDeleteAsync(string key, long fromRevision, CancellationToken ct)
-    {
-        var options = new WatchOptions { StartRevision = fromRevision, NoPut = true };
-        await foreach (var response in etcd.Watch(key, options, ct).ConfigureAwait(false))
-        {
-            if (response.Events.Any(e => e.Type == Event.Types.EventType.Delete))
-            {
-                return;
-            }
-        }
-        // EtcdClient.Watch ends only by throwing; were it to end, the key would no longer be watched.
-        throw new InvalidOperationException($"the watch of {key} ended without a delete");
-    }
+    public Task WatchDeleteAsync(string key, long fromRevision, CancellationToken ct) => KeyDeleteWatch.WatchOnceAsync(etcd, key, fromRevision, ct);
 
-    public async Task<KeyRevisions> GetCreateRevisionAsync(string key, CancellationToken ct)
-    {
-        var range = await etcd.GetAsync(key, cancellationToken: ct).ConfigureAwait(false);
-        return new KeyRevisions(range.Kvs.Count == 0 ? 0 : range.Kvs[0].CreateRevision, range.Header.Revision);
-    }
+    public Task<KeyRevisions> GetCreateRevisionAsync(string key, CancellationToken ct) => KeyDeleteWatch.ReadAsync(etcd, key, ct);
 
     public Task RevokeLeaseAsync(long leaseId, CancellationToken ct) => etcd.RevokeLeaseAsync(leaseId, ct);
 
